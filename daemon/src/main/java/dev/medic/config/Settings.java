@@ -47,6 +47,11 @@ public final class Settings {
     return origin;
   }
 
+  /** The object as configured, or null when absent. */
+  public ConfigObject rawObject() {
+    return object;
+  }
+
   public Problems problems() {
     return problems;
   }

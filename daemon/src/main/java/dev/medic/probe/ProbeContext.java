@@ -1,5 +1,6 @@
 package dev.medic.probe;
 
+import dev.medic.Bus;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 
@@ -11,4 +12,10 @@ import java.time.Duration;
  * @param reprobe asks the scheduler to probe this check now (a dropped connection, an exited
  *     process): reactive detection instead of waiting for the next cycle
  */
-public record ProbeContext(Vertx vertx, String checkName, Duration timeout, Runnable reprobe) {}
+public record ProbeContext(Vertx vertx, String checkName, Duration timeout, Runnable reprobe) {
+
+  /** A context whose {@code reprobe} asks the running scheduler over the event bus. */
+  public static ProbeContext live(Vertx vertx, String checkName, Duration timeout) {
+    return new ProbeContext(vertx, checkName, timeout, () -> vertx.eventBus().send(Bus.REPROBE, checkName));
+  }
+}

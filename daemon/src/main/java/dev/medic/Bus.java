@@ -1,0 +1,13 @@
+package dev.medic;
+
+/** Event-bus addresses that the modules share. */
+public final class Bus {
+
+  /** Published: a confirmed state change of a check, as JSON (see {@code StateChangeJson}). */
+  public static final String STATE = "medic.state";
+
+  /** Sent: a check name whose probe noticed a failure between cycles (reactive detection). */
+  public static final String REPROBE = "medic.reprobe";
+
+  private Bus() {}
+}

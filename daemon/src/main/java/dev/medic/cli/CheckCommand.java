@@ -1,0 +1,107 @@
+package dev.medic.cli;
+
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import dev.medic.ExitCodes;
+import dev.medic.config.CheckConfig;
+import dev.medic.config.MedicConfig;
+import dev.medic.config.Secrets;
+import dev.medic.evaluate.Threshold;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code medic check}: validate the configuration the way {@code run} would and print the plan. */
+@Command(name = "check", description = "Validate a configuration and print what medic would run (secrets masked).")
+public final class CheckCommand implements Callable<Integer> {
+
+  /** Keys every check has; the rest belong to the probe type and are printed as its settings. */
+  private static final Set<String> COMMON = Set.of("type", "interval", "timeout", "fall", "rise", "retry-interval",
+      "flap", "thresholds", "depends-on", "on-warning", "on-critical", "description");
+
+  @Mixin
+  ConfigOption config;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    try (Session rt = new Session(false)) {
+      Optional<MedicConfig> cfg = rt.load(config.resolve(), spec.commandLine().getErr());
+      if (cfg.isEmpty()) {
+        return ExitCodes.CONFIG;
+      }
+      print(cfg.get(), spec.commandLine().getOut());
+      return ExitCodes.OK;
+    }
+  }
+
+  static void print(MedicConfig c, PrintWriter out) {
+    out.printf("configuration %s is valid%n", c.source());
+    out.printf("instance %s; API http://%s:%d (control token %s); journal %s%s%n", c.instance(), c.http().host(),
+        c.http().port(), c.http().token().isPresent() ? "set" : "not set: control endpoints answer 403",
+        c.journalDir(), c.dryRun() ? "; dry-run: actions are journaled, not run" : "");
+    out.printf("%d check(s):%n", c.checks().size());
+    ConfigRenderOptions concise = ConfigRenderOptions.concise().setJson(false);
+    for (CheckConfig check : c.checks().values()) {
+      out.printf("  %s (%s): every %s, timeout %s, fall %d, rise %d, retry every %s%n", check.name(), check.type(),
+          human(check.interval()), human(check.timeout()), check.rules().fall(), check.rules().rise(),
+          human(check.retryInterval()));
+      Map<String, Object> settings = new LinkedHashMap<>();
+      for (Map.Entry<String, ConfigValue> e : check.raw().entrySet()) {
+        if (!COMMON.contains(e.getKey())) {
+          settings.put(e.getKey(), e.getValue().unwrapped());
+        }
+      }
+      if (!settings.isEmpty()) {
+        ConfigValue masked = Secrets.mask(com.typesafe.config.ConfigValueFactory.fromMap(settings));
+        out.printf("      settings: %s%n", masked.render(concise));
+      }
+      for (Threshold t : check.rules().thresholds()) {
+        StringBuilder sb = new StringBuilder("      threshold " + t.measurement() + ":");
+        t.warning().ifPresent(l -> sb.append(" warning ").append(l.describe(t.unit())));
+        t.critical().ifPresent(l -> sb.append(" critical ").append(l.describe(t.unit())));
+        if (t.hysteresis() > 0) {
+          sb.append(" hysteresis ").append(t.unit().format(t.hysteresis()));
+        }
+        out.println(sb);
+      }
+      if (!check.dependsOn().isEmpty()) {
+        out.printf("      depends on: %s%n", String.join(", ", check.dependsOn()));
+      }
+      if (!check.onWarning().isEmpty()) {
+        out.printf("      on warning: %s%n", String.join(", ", check.onWarning()));
+      }
+      if (!check.onCritical().isEmpty()) {
+        out.printf("      on critical: %s%n", String.join(", ", check.onCritical()));
+      }
+    }
+    printNamed(out, "action(s)", c.actions(), concise);
+    printNamed(out, "notification channel(s)", c.channels(), concise);
+    out.flush();
+  }
+
+  private static void printNamed(PrintWriter out, String what, Map<String, ConfigObject> items,
+      ConfigRenderOptions opts) {
+    if (items.isEmpty()) {
+      return;
+    }
+    out.printf("%d %s:%n", items.size(), what);
+    for (Map.Entry<String, ConfigObject> e : items.entrySet()) {
+      out.printf("  %s: %s%n", e.getKey(), Secrets.mask(e.getValue()).render(opts));
+    }
+  }
+
+  static String human(java.time.Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+  }
+}

@@ -1,0 +1,62 @@
+package dev.medic.cli;
+
+import dev.medic.Daemon;
+import dev.medic.ExitCodes;
+import dev.medic.config.MedicConfig;
+import dev.medic.log.Logging;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import sun.misc.Signal;
+
+/** {@code medic run}: validate, start, and run until SIGTERM or SIGINT. */
+@Command(name = "run", description = "Run the daemon (embedded default configuration without --config).")
+public final class RunCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+  @Mixin
+  ConfigOption config;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    Session rt = new Session(true);
+    Optional<MedicConfig> cfg = rt.load(config.resolve(), spec.commandLine().getErr());
+    if (cfg.isEmpty()) {
+      rt.close();
+      return ExitCodes.CONFIG;
+    }
+    Logging.configure(cfg.get().logFormat(), cfg.get().logLevel());
+    Daemon daemon;
+    try {
+      daemon = Session.join(Daemon.start(rt.vertx, cfg.get(), rt.metrics));
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      log.atError().addKeyValue("error", String.valueOf(cause.getMessage())).log("medic could not start");
+      rt.close();
+      return ExitCodes.UNAVAILABLE;
+    }
+    CompletableFuture<Integer> exit = new CompletableFuture<>();
+    sun.misc.SignalHandler stop = sig -> {
+      log.atInfo().addKeyValue("signal", sig.getName()).log("stopping");
+      daemon.stop().onComplete(ar -> exit.complete(ExitCodes.OK));
+    };
+    // Handled ourselves so that SIGTERM ends with status 0 after a clean stop, as DESIGN §9 says.
+    Signal.handle(new Signal("TERM"), stop);
+    Signal.handle(new Signal("INT"), stop);
+    // SIGHUP would otherwise kill the JVM; live reload is not part of this version.
+    Signal.handle(new Signal("HUP"), sig -> log.atWarn().addKeyValue("signal", "HUP")
+        .log("configuration reload is not available in this version; restart medic to apply changes"));
+    int code = exit.join();
+    rt.close();
+    return code;
+  }
+}

@@ -1,0 +1,384 @@
+package dev.medic.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import dev.medic.evaluate.Bound;
+import dev.medic.evaluate.Evaluator;
+import dev.medic.evaluate.Limit;
+import dev.medic.evaluate.Threshold;
+import dev.medic.probe.MeasurementSpec;
+import dev.medic.probe.Probe;
+import dev.medic.probe.ProbeContext;
+import dev.medic.probe.ProbeType;
+import dev.medic.probe.ProbeTypes;
+import dev.medic.probe.Unit;
+import io.vertx.core.Vertx;
+import java.io.File;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a HOCON file (or the embedded default), merges it over {@code reference.conf}, validates
+ * all of it and builds an immutable {@link MedicConfig}. Every problem is collected and reported
+ * at once; nothing is started. {@code medic check}, {@code medic run} and reload share this path.
+ */
+public final class ConfigLoader {
+
+  public static final String EMBEDDED = "embedded default";
+  private static final String EMBEDDED_RESOURCE = "medic-default.conf";
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
+  private static final MeasurementSpec LATENCY = MeasurementSpec.higherIsWorse(Unit.SECONDS);
+
+  private final ProbeTypes probeTypes;
+  private final Vertx vertx;
+
+  /** @param vertx handed to probe types while they validate; they must not start anything with it */
+  public ConfigLoader(ProbeTypes probeTypes, Vertx vertx) {
+    this.probeTypes = probeTypes;
+    this.vertx = vertx;
+  }
+
+  /** Loads {@code file}, or the embedded default when it is empty. */
+  public MedicConfig load(Optional<Path> file) throws ConfigException {
+    if (file.isEmpty()) {
+      Problems problems = new Problems(EMBEDDED_RESOURCE);
+      Config user = parse(problems, () -> ConfigFactory.parseResources(ConfigLoader.class,
+          "/" + EMBEDDED_RESOURCE, options().setAllowMissing(false)));
+      return build(user, EMBEDDED, problems);
+    }
+    File f = file.get().toFile();
+    Problems problems = new Problems(f.getPath());
+    if (!f.isFile() || !f.canRead()) {
+      problems.add(null, "", "cannot read the configuration file (expected a readable HOCON file)");
+      throw new ConfigException(problems.sorted());
+    }
+    Config user = parse(problems, () -> ConfigFactory.parseFile(f, options().setAllowMissing(false)));
+    return build(user, f.getPath(), problems);
+  }
+
+  /** Loads configuration text, e.g. in tests; {@code name} stands for the file in messages. */
+  public MedicConfig loadString(String hocon, String name) throws ConfigException {
+    Problems problems = new Problems(name);
+    Config user = parse(problems, () -> ConfigFactory.parseString(hocon, options().setOriginDescription(name)));
+    return build(user, name, problems);
+  }
+
+  private static ConfigParseOptions options() {
+    return ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF);
+  }
+
+  private interface Parse {
+    Config parse();
+  }
+
+  private static Config parse(Problems problems, Parse parse) throws ConfigException {
+    try {
+      return parse.parse();
+    } catch (com.typesafe.config.ConfigException e) {
+      problems.add(e.origin(), "", "not valid HOCON: " + stripOrigin(e) + " (expected HOCON syntax)");
+      throw new ConfigException(problems.sorted());
+    }
+  }
+
+  private MedicConfig build(Config user, String source, Problems problems) throws ConfigException {
+    Config reference = ConfigFactory.parseResources(ConfigLoader.class, "/reference.conf",
+        options().setAllowMissing(false));
+    Config merged;
+    try {
+      merged = user.withFallback(reference).resolve();
+    } catch (com.typesafe.config.ConfigException e) {
+      problems.add(e.origin(), "", stripOrigin(e) + " (expected every ${VAR} to be set, or written ${?VAR})");
+      throw new ConfigException(problems.sorted());
+    }
+
+    Settings root = new Settings(merged.root(), "", merged.root().origin(), problems);
+    Settings medic = root.child("medic");
+
+    Duration interval = medic.positiveDuration("interval", Duration.ofSeconds(30));
+    Duration timeout = medic.positiveDuration("timeout", Duration.ofSeconds(5));
+    Duration startupSpread = medic.duration("startup-spread", Duration.ofSeconds(1));
+    int fall = medic.integer("fall", 2, 1, 1000);
+    int rise = medic.integer("rise", 2, 1, 1000);
+    Duration retry = medic.positiveDuration("retry-interval", Duration.ofSeconds(2));
+    Settings flap = medic.child("flap");
+    int flapChanges = flap.integer("changes", 5, 1, 1000);
+    Duration flapWindow = flap.positiveDuration("window", Duration.ofMinutes(10));
+
+    Settings http = medic.child("http");
+    ApiConfig api = new ApiConfig(
+        http.string("host", "127.0.0.1"),
+        http.integer("port", 9779, 0, 65535),
+        http.optString("token").filter(t -> !t.isBlank()));
+    Path journalDir = Path.of(medic.child("journal").string("dir", "/var/lib/medic"));
+    boolean dryRun = medic.bool("dry-run", false);
+    Settings log = medic.child("log");
+    String logFormat = log.choice("format", "text", "text", "json");
+    String logLevel = log.choice("level", "info", "trace", "debug", "info", "warn", "error");
+    String instance = medic.optString("instance").filter(s -> !s.isBlank()).orElseGet(ConfigLoader::hostName);
+
+    Map<String, ConfigObject> actions = namedObjects(medic.child("actions"), true);
+    Map<String, ConfigObject> notify = namedObjects(medic.child("notify"), true);
+
+    Settings checksSettings = medic.child("checks");
+    Map<String, CheckConfig> checks = new LinkedHashMap<>();
+    for (String name : checksSettings.keys()) {
+      Settings c = checksSettings.child(name);
+      if (!NAME.matcher(name).matches()) {
+        checksSettings.problem(name, "\"" + name + "\" is not a valid check name (expected letters, digits, - and _)");
+      }
+      CheckConfig check = check(name, c, interval, timeout, retry, fall, rise, flapChanges, flapWindow, actions);
+      if (check != null) {
+        checks.put(name, check);
+      }
+    }
+    resolveDependencies(checksSettings, checks);
+    root.reportUnknownKeys();
+    problems.throwIfAny();
+    return new MedicConfig(source, instance, startupSpread, api, journalDir, dryRun, logFormat, logLevel,
+        java.util.Collections.unmodifiableMap(checks),
+        actions, notify);
+  }
+
+  private CheckConfig check(String name, Settings c, Duration interval, Duration timeout, Duration retry,
+      int fall, int rise, int flapChanges, Duration flapWindow, Map<String, ConfigObject> actions) {
+    if (c.keys().isEmpty() && !c.problems().isEmpty()) {
+      return null;
+    }
+    String typeName = c.string("type");
+    Optional<ProbeType> type = probeTypes.find(typeName);
+    if (type.isEmpty() && !typeName.isEmpty()) {
+      c.problem("type", DidYouMean.unknownMessage("probe type \"" + typeName + "\"", typeName, probeTypes.names()));
+    }
+    Duration checkInterval = c.positiveDuration("interval", interval);
+    Duration checkTimeout = c.positiveDuration("timeout", timeout);
+    if (checkTimeout.compareTo(checkInterval) >= 0) {
+      String where = c.has("timeout") ? "timeout" : "interval";
+      c.problem(where, "timeout " + human(checkTimeout) + " is not below interval " + human(checkInterval)
+          + " (expected timeout < interval)");
+    }
+    Duration checkRetry = c.positiveDuration("retry-interval", retry);
+    if (checkRetry.compareTo(checkInterval) > 0) {
+      c.problem("retry-interval", "retry-interval " + human(checkRetry) + " is longer than interval "
+          + human(checkInterval) + " (expected retry-interval ≤ interval)");
+    }
+    int checkFall = c.integer("fall", fall, 1, 1000);
+    int checkRise = c.integer("rise", rise, 1, 1000);
+    Settings flap = c.child("flap");
+    int changes = flap.integer("changes", flapChanges, 1, 1000);
+    Duration window = flap.positiveDuration("window", flapWindow);
+    List<String> dependsOn = c.strings("depends-on", List.of());
+    List<String> onWarning = c.strings("on-warning", List.of());
+    List<String> onCritical = c.strings("on-critical", List.of());
+    for (String key : List.of("on-warning", "on-critical")) {
+      for (String action : key.equals("on-warning") ? onWarning : onCritical) {
+        if (!actions.containsKey(action)) {
+          c.problem(key, DidYouMean.unknownMessage("action \"" + action + "\"", action, actions.keySet())
+              .replace("(expected one of: )", "(no actions are defined under medic.actions)"));
+        }
+      }
+    }
+    String description = c.string("description", "");
+    List<Threshold> thresholds = type.map(t -> thresholds(c.child("thresholds"), t)).orElse(List.of());
+    if (type.isEmpty()) {
+      c.accept(c.keys().toArray(String[]::new));
+      return null;
+    }
+    try {
+      Probe probe = type.get().create(c, new ProbeContext(vertx, name, checkTimeout, () -> { }));
+      probe.close();
+    } catch (RuntimeException e) {
+      c.problem("the " + typeName + " probe could not be built: " + e.getMessage());
+    }
+    return new CheckConfig(name, type.get(), rawObject(c), originOf(c), checkInterval, checkTimeout, checkRetry,
+        new Evaluator.Rules(checkFall, checkRise, changes, window, thresholds), dependsOn, onWarning, onCritical,
+        description);
+  }
+
+  private static ConfigObject rawObject(Settings c) {
+    return c.rawObject();
+  }
+
+  private static String originOf(Settings c) {
+    return c.origin() == null ? "" : c.origin().description();
+  }
+
+  private List<Threshold> thresholds(Settings ts, ProbeType type) {
+    Map<String, MeasurementSpec> specs = new LinkedHashMap<>(type.measurements());
+    specs.putIfAbsent("latency", LATENCY);
+    List<Threshold> out = new ArrayList<>();
+    for (String measurement : ts.keys()) {
+      Settings t = ts.child(measurement);
+      MeasurementSpec spec = specs.get(measurement);
+      if (spec == null && !type.openMeasurements()) {
+        ts.problem(measurement, DidYouMean.unknownMessage("measurement \"" + measurement + "\" for type "
+            + type.type(), measurement, specs.keySet()));
+        t.accept(t.keys().toArray(String[]::new));
+        continue;
+      }
+      Unit unit = spec == null ? Unit.NUMBER : spec.unit();
+      Optional<Double> warning = limitValue(t, "warning", unit);
+      Optional<Double> critical = limitValue(t, "critical", unit);
+      Optional<Double> hysteresis = limitValue(t, "hysteresis", unit);
+      if (warning.isEmpty() && critical.isEmpty() && !t.has("warning") && !t.has("critical")) {
+        t.problem("needs a limit (expected warning and/or critical)");
+        continue;
+      }
+      boolean lowerIsWorse = spec != null ? spec.lowerIsWorse()
+          : warning.isPresent() && critical.isPresent() && critical.get() < warning.get();
+      if (warning.isPresent() && critical.isPresent()) {
+        boolean inverted = lowerIsWorse ? critical.get() > warning.get() : critical.get() < warning.get();
+        if (inverted) {
+          t.problem("critical", "critical " + unit.format(critical.get()) + " is " + (lowerIsWorse ? "above" : "below")
+              + " warning " + unit.format(warning.get()) + " (expected critical " + (lowerIsWorse ? "≤" : "≥")
+              + " warning, as " + (lowerIsWorse ? "lower" : "higher") + " " + measurement + " is worse)");
+        }
+      }
+      Optional<Limit> w = warning.map(v -> new Bound(v, lowerIsWorse));
+      Optional<Limit> cr = critical.map(v -> new Bound(v, lowerIsWorse));
+      out.add(new Threshold(measurement, unit, w, cr, hysteresis.orElse(0.0)));
+    }
+    return out;
+  }
+
+  private static Optional<Double> limitValue(Settings t, String key, Unit unit) {
+    ConfigValue v = t.value(key);
+    if (v == null) {
+      return Optional.empty();
+    }
+    return switch (unit) {
+      case SECONDS -> t.parseDuration(key, v).map(d -> d.toNanos() / 1e9);
+      case RATIO -> t.parseRatio(key, v);
+      case BYTES -> t.parseBytes(key, v).map(Long::doubleValue);
+      default -> {
+        Optional<Double> n = Settings.asNumber(v);
+        if (n.isEmpty()) {
+          t.problem(key, "\"" + v.unwrapped() + "\" is not a number (expected a number)");
+        }
+        yield n;
+      }
+    };
+  }
+
+  private static Map<String, ConfigObject> namedObjects(Settings s, boolean needType) {
+    Map<String, ConfigObject> out = new LinkedHashMap<>();
+    for (String name : s.keys()) {
+      Settings item = s.child(name);
+      if (!NAME.matcher(name).matches()) {
+        s.problem(name, "\"" + name + "\" is not a valid name (expected letters, digits, - and _)");
+      }
+      if (needType) {
+        item.string("type");
+      }
+      // The recovery and notification modules validate the rest of these keys.
+      item.accept(item.keys().toArray(String[]::new));
+      if (item.rawObject() != null) {
+        out.put(name, item.rawObject());
+      }
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  private static void resolveDependencies(Settings checksSettings, Map<String, CheckConfig> checks) {
+    Set<String> allNames = checksSettings.keys();
+    for (CheckConfig c : checks.values()) {
+      Settings s = checksSettings.child(c.name());
+      for (String dep : c.dependsOn()) {
+        if (dep.equals(c.name())) {
+          s.problem("depends-on", "\"" + dep + "\" depends on itself (expected other checks)");
+        } else if (!allNames.contains(dep)) {
+          s.problem("depends-on", DidYouMean.unknownMessage("check \"" + dep + "\"", dep, allNames));
+        }
+      }
+    }
+    // Report each cycle once, at the check where the search found it closed.
+    Map<String, Integer> mark = new HashMap<>();
+    Set<String> reported = new LinkedHashSet<>();
+    for (String start : checks.keySet()) {
+      findCycle(start, checks, mark, new ArrayList<>(), checksSettings, reported);
+    }
+  }
+
+  private static void findCycle(String name, Map<String, CheckConfig> checks, Map<String, Integer> mark,
+      List<String> stack, Settings checksSettings, Set<String> reported) {
+    Integer m = mark.get(name);
+    if (m != null && m == 2) {
+      return;
+    }
+    if (m != null && m == 1) {
+      List<String> cycle = new ArrayList<>(stack.subList(stack.indexOf(name), stack.size()));
+      cycle.add(name);
+      String key = String.join(">", cycle);
+      if (reported.add(key)) {
+        checksSettings.child(stack.get(stack.size() - 1)).problem("depends-on",
+            "dependency cycle " + String.join(" → ", cycle) + " (expected no cycles in depends-on)");
+      }
+      return;
+    }
+    CheckConfig c = checks.get(name);
+    if (c == null) {
+      return;
+    }
+    mark.put(name, 1);
+    stack.add(name);
+    for (String dep : c.dependsOn()) {
+      if (!dep.equals(name)) {
+        findCycle(dep, checks, mark, stack, checksSettings, reported);
+      }
+    }
+    stack.remove(stack.size() - 1);
+    mark.put(name, 2);
+  }
+
+  static String human(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 1000 != 0) {
+      return ms + "ms";
+    }
+    long s = ms / 1000;
+    if (s % 3600 == 0 && s > 0) {
+      return s / 3600 + "h";
+    }
+    if (s % 60 == 0 && s > 0) {
+      return s / 60 + "m";
+    }
+    return s + "s";
+  }
+
+  private static String stripOrigin(com.typesafe.config.ConfigException e) {
+    String msg = e.getMessage();
+    if (e.origin() != null) {
+      String prefix = e.origin().description() + ": ";
+      if (msg.startsWith(prefix)) {
+        msg = msg.substring(prefix.length());
+      }
+    }
+    return msg;
+  }
+
+  private static String hostName() {
+    String env = System.getenv("HOSTNAME");
+    if (env != null && !env.isBlank()) {
+      return env;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "localhost";
+    }
+  }
+}

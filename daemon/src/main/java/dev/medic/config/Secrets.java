@@ -1,0 +1,67 @@
+package dev.medic.config;
+
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Masks secrets before anything configured is printed: values of keys that name a secret
+ * (password, token, secret, authorization, api keys, every header value) and the password part of
+ * URIs ({@code postgresql://medic:****@db/app}).
+ */
+public final class Secrets {
+
+  public static final String MASK = "****";
+  private static final Pattern SECRET_KEY =
+      Pattern.compile("(?i).*(password|passwd|pass|token|secret|authorization|api-?key|credential|cookie).*");
+  private static final Pattern URI_PASSWORD = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\\s]*):([^@\\s]*)@");
+  private static final Pattern URI_QUERY_SECRET =
+      Pattern.compile("(?i)([?&](?:password|token|secret|key|sig|signature)=)[^&\\s]*");
+
+  private Secrets() {}
+
+  /** A copy of {@code value} with secrets masked, ready to render. */
+  public static ConfigValue mask(ConfigValue value) {
+    return mask(value, false);
+  }
+
+  /** A string with any URI credentials masked, for messages that quote a target. */
+  public static String maskUri(String s) {
+    String out = URI_PASSWORD.matcher(s).replaceAll("$1:" + MASK + "@");
+    return URI_QUERY_SECRET.matcher(out).replaceAll("$1" + MASK);
+  }
+
+  private static ConfigValue mask(ConfigValue value, boolean secret) {
+    return switch (value.valueType()) {
+      case OBJECT -> {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> e : ((ConfigObject) value).entrySet()) {
+          String key = e.getKey().toLowerCase(Locale.ROOT);
+          boolean s = secret || SECRET_KEY.matcher(key).matches() || key.equals("headers") || key.equals("env");
+          out.put(e.getKey(), mask(e.getValue(), s));
+        }
+        yield ConfigValueFactory.fromMap(out, value.origin().description());
+      }
+      case LIST -> {
+        List<Object> out = new ArrayList<>();
+        for (ConfigValue item : (ConfigList) value) {
+          out.add(mask(item, secret));
+        }
+        yield ConfigValueFactory.fromIterable(out, value.origin().description());
+      }
+      case STRING -> ConfigValueFactory.fromAnyRef(
+          secret ? MASK : maskUri((String) value.unwrapped()), value.origin().description());
+      case NULL -> value;
+      default -> secret && value.valueType() != ConfigValueType.BOOLEAN
+          ? ConfigValueFactory.fromAnyRef(MASK) : value;
+    };
+  }
+}

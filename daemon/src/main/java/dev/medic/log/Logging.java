@@ -1,0 +1,44 @@
+package dev.medic.log;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Applies {@code medic.log} (format and level) to the logback set up by {@code logback.xml}. */
+public final class Logging {
+
+  private Logging() {}
+
+  public static void configure(String format, String level) {
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+      return;
+    }
+    ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+    root.setLevel(Level.toLevel(level, Level.INFO));
+    if ("json".equals(format)) {
+      var appender = root.getAppender("STDERR");
+      if (appender instanceof ConsoleAppender<ILoggingEvent> console) {
+        // One JSON object per line, with key/value pairs as fields, for Loki or ELK.
+        JsonEncoder encoder = new JsonEncoder();
+        encoder.setContext(context);
+        encoder.setWithFormattedMessage(true);
+        encoder.setWithMessage(false);
+        encoder.setWithArguments(false);
+        encoder.setWithContext(false);
+        encoder.setWithSequenceNumber(false);
+        encoder.setWithNanoseconds(false);
+        encoder.start();
+        console.stop();
+        Encoder<ILoggingEvent> old = console.getEncoder();
+        console.setEncoder(encoder);
+        console.start();
+        old.stop();
+      }
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package dev.medic.metrics;
+
+import dev.medic.probe.Measurement;
+import dev.medic.probe.Status;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The one place that names medic's own meters and their tags (DESIGN §8). Micrometer's Prometheus
+ * naming turns {@code medic.probes} into {@code medic_probes_total} and a timer
+ * {@code medic.probe.duration} into the {@code medic_probe_duration_seconds} histogram.
+ */
+public final class MedicMetrics {
+
+  private final PrometheusMeterRegistry registry;
+  private final Map<String, CheckMeters> checks = new ConcurrentHashMap<>();
+  private final AtomicReference<Double> schedulerLag = new AtomicReference<>(0.0);
+  private JvmGcMetrics gcMetrics;
+
+  public MedicMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    Gauge.builder("medic.scheduler.lag", schedulerLag, AtomicReference::get)
+        .description("How late the latest scheduled probe started, in seconds")
+        .baseUnit("seconds")
+        .register(registry);
+  }
+
+  public static PrometheusMeterRegistry newRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  /** JVM and process meters; separate so that short-lived registries (tests, CLI) can skip them. */
+  public void bindJvm() {
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    gcMetrics = new JvmGcMetrics();
+    gcMetrics.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** Registers a check's status gauge; its value is read from {@code status} at scrape time. */
+  public void addCheck(String check, String type, java.util.function.Supplier<Status> status) {
+    removeCheck(check);
+    CheckMeters m = new CheckMeters(check, type);
+    m.own.add(Gauge.builder("medic.check.status", () -> status.get().code)
+        .description("Check state: 0 ok, 1 warning, 2 critical, 3 unknown")
+        .tags("check", check, "type", type)
+        .register(registry));
+    m.duration = Timer.builder("medic.probe.duration")
+        .description("Probe duration")
+        .tags("check", check, "type", type)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+    m.own.add(m.duration);
+    checks.put(check, m);
+  }
+
+  /**
+   * Records one finished probe.
+   *
+   * @param outcome the result status label, or {@code timeout} / {@code error} when the probe
+   *     itself did not deliver a result
+   */
+  public void probed(String check, Duration took, String outcome, Map<String, Measurement> measurements) {
+    CheckMeters m = checks.get(check);
+    if (m == null) {
+      return;
+    }
+    m.duration.record(took);
+    m.outcomes.computeIfAbsent(outcome, o -> Counter.builder("medic.probes")
+        .description("Probes run, by outcome")
+        .tags("check", check, "type", m.type, "outcome", o)
+        .register(registry)).increment();
+    for (Map.Entry<String, Measurement> e : measurements.entrySet()) {
+      double[] holder = m.measurements.computeIfAbsent(e.getKey(), name -> {
+        double[] h = new double[1];
+        m.own.add(Gauge.builder("medic.check.measurement", h, x -> x[0])
+            .description("Latest value of a check's measurement, in base units (seconds, ratio 0..1, bytes)")
+            .tags(Tags.of("check", check, "measurement", name))
+            .register(registry));
+        return h;
+      });
+      holder[0] = e.getValue().value();
+    }
+  }
+
+  public void schedulerLag(Duration lag) {
+    schedulerLag.set(Math.max(0, lag.toNanos() / 1e9));
+  }
+
+  /** Removes every meter of a check (on reload or stop), so that no stale series stays. */
+  public void removeCheck(String check) {
+    CheckMeters m = checks.remove(check);
+    if (m != null) {
+      for (Meter meter : m.own) {
+        registry.remove(meter);
+      }
+      for (Counter c : m.outcomes.values()) {
+        registry.remove(c);
+      }
+    }
+  }
+
+  public void close() {
+    if (gcMetrics != null) {
+      gcMetrics.close();
+    }
+  }
+
+  private static final class CheckMeters {
+    final String check;
+    final String type;
+    final List<Meter> own = new ArrayList<>();
+    final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+    final Map<String, double[]> measurements = new ConcurrentHashMap<>();
+    Timer duration;
+
+    CheckMeters(String check, String type) {
+      this.check = check;
+      this.type = type;
+    }
+  }
+}

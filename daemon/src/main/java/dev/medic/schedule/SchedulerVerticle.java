@@ -1,0 +1,247 @@
+package dev.medic.schedule;
+
+import dev.medic.Bus;
+import dev.medic.config.CheckConfig;
+import dev.medic.config.MedicConfig;
+import dev.medic.config.Problems;
+import dev.medic.config.Settings;
+import dev.medic.evaluate.CheckState;
+import dev.medic.evaluate.Evaluator;
+import dev.medic.evaluate.StateChange;
+import dev.medic.metrics.MedicMetrics;
+import dev.medic.probe.Probe;
+import dev.medic.probe.ProbeContext;
+import dev.medic.probe.ProbeResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs every check on its own timer: the first round at once, spread over {@code startup-spread};
+ * later rounds on the check's own phase; every {@code retry-interval} while a change is
+ * unconfirmed; at once when a probe reports a dropped connection or exited process. Never two
+ * runs of one check at once, and a hard deadline on every probe, so a hung target delays nothing
+ * but its own check.
+ */
+public final class SchedulerVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(SchedulerVerticle.class);
+  private static final long HEARTBEAT_MS = 1000;
+
+  private final MedicConfig config;
+  private final LiveChecks live;
+  private final MedicMetrics metrics;
+  private final Clock clock;
+  private final Map<String, CheckRuntime> checks = new LinkedHashMap<>();
+  private volatile long lastHeartbeatNanos = System.nanoTime();
+  private long heartbeatTimer = -1;
+  private MessageConsumer<String> reprobeConsumer;
+
+  public SchedulerVerticle(MedicConfig config, LiveChecks live, MedicMetrics metrics, Clock clock) {
+    this.config = config;
+    this.live = live;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    Instant now = clock.instant();
+    for (CheckConfig c : config.checks().values()) {
+      Probe probe = c.probeType().create(
+          new Settings(c.raw(), c.path(), c.raw().origin(), new Problems(config.source())),
+          ProbeContext.live(vertx, c.name(), c.timeout()));
+      CheckRuntime rt = new CheckRuntime(c, probe, now);
+      checks.put(c.name(), rt);
+      metrics.addCheck(c.name(), c.type(), () -> rt.state().status());
+    }
+    live.replace(checks);
+    reprobeConsumer = vertx.eventBus().consumer(Bus.REPROBE, msg -> reprobe(msg.body()));
+    heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MS, id -> lastHeartbeatNanos = System.nanoTime());
+
+    long spreadNanos = config.startupSpread().toNanos();
+    int n = checks.size();
+    int i = 0;
+    long start = System.nanoTime();
+    for (CheckRuntime rt : checks.values()) {
+      // Even offsets over the spread: the first round starts at once without a thundering herd.
+      long offset = n <= 1 ? 0 : spreadNanos * i / n;
+      rt.anchorNanos = start + offset;
+      schedule(rt, rt.anchorNanos);
+      i++;
+    }
+    log.atInfo().addKeyValue("checks", n).addKeyValue("source", config.source()).log("scheduler started");
+    return reprobeConsumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+    List<Future<Void>> closing = new ArrayList<>();
+    for (CheckRuntime rt : checks.values()) {
+      rt.stopped = true;
+      vertx.cancelTimer(rt.timerId);
+      metrics.removeCheck(rt.name());
+      closing.add(rt.probe.close().recover(e -> Future.succeededFuture()));
+    }
+    live.replace(Map.of());
+    return Future.join(closing).mapEmpty().compose(v -> reprobeConsumer.unregister());
+  }
+
+  /** Nanosecond tick of the scheduler's heartbeat, for {@code /health}. */
+  public long lastHeartbeatNanos() {
+    return lastHeartbeatNanos;
+  }
+
+  /** Probes a check now (outside its schedule) and returns the state that follows. */
+  public Future<CheckState> runNow(String name) {
+    CheckRuntime rt = checks.get(name);
+    if (rt == null) {
+      return Future.failedFuture(new IllegalArgumentException("no check named " + name));
+    }
+    Promise<CheckState> done = Promise.promise();
+    context.runOnContext(v -> {
+      if (rt.running) {
+        rt.reprobeRequested = true;
+        done.complete(rt.state());
+        return;
+      }
+      vertx.cancelTimer(rt.timerId);
+      run(rt, System.nanoTime()).onComplete(ar -> done.complete(rt.state()));
+    });
+    return done.future();
+  }
+
+  private void reprobe(String name) {
+    CheckRuntime rt = checks.get(name);
+    if (rt == null || rt.stopped) {
+      return;
+    }
+    log.atDebug().addKeyValue("check", name).log("re-probe requested by the probe");
+    if (rt.running) {
+      rt.reprobeRequested = true;
+    } else {
+      vertx.cancelTimer(rt.timerId);
+      run(rt, System.nanoTime());
+    }
+  }
+
+  private void schedule(CheckRuntime rt, long dueNanos) {
+    if (rt.stopped) {
+      return;
+    }
+    rt.dueNanos = dueNanos;
+    long delayMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(dueNanos - System.nanoTime()));
+    rt.timerId = vertx.setTimer(delayMs, id -> {
+      long now = System.nanoTime();
+      metrics.schedulerLag(Duration.ofNanos(now - rt.dueNanos));
+      run(rt, now);
+    });
+  }
+
+  private Future<Void> run(CheckRuntime rt, long startedNanos) {
+    if (rt.running || rt.stopped) {
+      return Future.succeededFuture();
+    }
+    rt.running = true;
+    rt.reprobeRequested = false;
+    return ProbeDeadline.run(vertx, rt.probe, rt.config.type(), rt.config.timeout()).map(result -> {
+      finish(rt, result, startedNanos);
+      return (Void) null;
+    }).onComplete(ar -> {
+      rt.running = false;
+      if (rt.stopped) {
+        return;
+      }
+      if (rt.reprobeRequested) {
+        rt.reprobeRequested = false;
+        run(rt, System.nanoTime());
+      } else {
+        schedule(rt, nextDue(rt));
+      }
+    });
+  }
+
+  private void finish(CheckRuntime rt, ProbeResult result, long startedNanos) {
+    Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+    CheckState prev = rt.state();
+    Evaluator.Outcome outcome = Evaluator.apply(rt.name(), rt.config.rules(), prev, result, clock.instant());
+    CheckState next = outcome.state();
+    rt.state(next);
+    rt.recordLatency(result.latency().toNanos() / 1e9);
+    String outcomeLabel = result.message() != null && result.message().startsWith("timed out after")
+        ? "timeout" : next.lastResult().status().label();
+    metrics.probed(rt.name(), took, outcomeLabel, next.lastResult().measurements());
+    for (StateChange change : outcome.changes()) {
+      List<String> suppressedBy = live.suppressedBy(rt.name());
+      logChange(rt, change, suppressedBy);
+      vertx.eventBus().publish(Bus.STATE, toJson(rt, change, suppressedBy));
+    }
+    if (next.unconfirmed() && !prev.unconfirmed()) {
+      log.atInfo().addKeyValue("check", rt.name()).addKeyValue("status", next.status())
+          .addKeyValue("result", next.lastStatus()).addKeyValue("message", next.lastResult().message())
+          .log("change unconfirmed, probing every " + ProbeDeadline.human(rt.config.retryInterval()));
+    }
+  }
+
+  private long nextDue(CheckRuntime rt) {
+    long now = System.nanoTime();
+    if (rt.state().unconfirmed()) {
+      return now + rt.config.retryInterval().toNanos();
+    }
+    // Keep the check on its own phase: the next multiple of the interval after the anchor.
+    long interval = rt.config.interval().toNanos();
+    long elapsed = now - rt.anchorNanos;
+    long k = elapsed / interval + 1;
+    return rt.anchorNanos + k * interval;
+  }
+
+  private static void logChange(CheckRuntime rt, StateChange c, List<String> suppressedBy) {
+    var event = switch (c.to()) {
+      case OK -> log.atInfo();
+      case WARNING -> log.atWarn();
+      default -> log.atError();
+    };
+    event = event.addKeyValue("check", c.check()).addKeyValue("type", rt.config.type());
+    if (c.kind() == StateChange.Kind.STATUS) {
+      event = event.addKeyValue("from", c.from()).addKeyValue("to", c.to());
+    }
+    if (!suppressedBy.isEmpty()) {
+      event = event.addKeyValue("suppressedBy", String.join(",", suppressedBy));
+    }
+    event.addKeyValue("message", c.message()).log(switch (c.kind()) {
+      case STATUS -> "state changed";
+      case FLAPPING_STARTED -> "flapping";
+      case FLAPPING_STOPPED -> "flapping stopped";
+    });
+  }
+
+  static JsonObject toJson(CheckRuntime rt, StateChange c, List<String> suppressedBy) {
+    return new JsonObject()
+        .put("kind", c.kind().name().toLowerCase(java.util.Locale.ROOT))
+        .put("check", c.check())
+        .put("type", rt.config.type())
+        .put("from", c.from().label())
+        .put("to", c.to().label())
+        .put("message", c.message())
+        .put("at", c.at().toString())
+        .put("flapping", c.flapping())
+        .put("suppressedBy", new JsonArray(suppressedBy));
+  }
+
+}
