@@ -172,7 +172,11 @@ public final class ConfigLoader {
           + " (expected timeout < interval)");
     }
     Duration checkRetry = c.positiveDuration("retry-interval", retry);
-    if (checkRetry.compareTo(checkInterval) > 0) {
+    if (!c.has("retry-interval") && checkRetry.compareTo(checkInterval) > 0) {
+      // The global default is longer than this check's own interval: retrying slower than the
+      // cycle makes no sense, so the interval itself is the retry pace.
+      checkRetry = checkInterval;
+    } else if (checkRetry.compareTo(checkInterval) > 0) {
       c.problem("retry-interval", "retry-interval " + human(checkRetry) + " is longer than interval "
           + human(checkInterval) + " (expected retry-interval ≤ interval)");
     }

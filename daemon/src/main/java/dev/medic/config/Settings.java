@@ -68,7 +68,18 @@ public final class Settings {
 
   /** The keys present in this object, in file order where typesafe keeps it. */
   public Set<String> keys() {
-    return object == null ? Set.of() : object.keySet();
+    if (object == null) {
+      return Set.of();
+    }
+    // typesafe-config keeps no key order; the file's order is what operators expect to see.
+    List<String> sorted = new ArrayList<>(object.keySet());
+    sorted.sort(java.util.Comparator.<String>comparingInt(k -> lineOf(object.get(k))).thenComparing(k -> k));
+    return java.util.Collections.unmodifiableSet(new LinkedHashSet<>(sorted));
+  }
+
+  private static int lineOf(ConfigValue v) {
+    int line = v.origin() == null ? -1 : v.origin().lineNumber();
+    return line < 0 ? Integer.MAX_VALUE : line;
   }
 
   /** Reports a problem on {@code key} (at its line, or at this object's line when it is absent). */
