@@ -106,19 +106,27 @@ final class CpuProbe implements Probe {
     return new CpuTimes(total - idle - iowait, iowait, total);
   }
 
-  private Future<double[]> readLoad() {
+  /** Load averages per core; the processor count may read cgroup files, so it is here too. */
+  private Future<LoadPerCore> readLoad() {
     return vertx.executeBlocking(() -> {
       String[] f = read(loadavg).trim().split("\\s+");
       if (f.length < 3) {
         throw new IOException(loadavg + " has " + f.length + " fields (expected at least 3)");
       }
+      int cores = Runtime.getRuntime().availableProcessors();
+      double[] perCore = new double[3];
       try {
-        return new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])};
+        for (int i = 0; i < 3; i++) {
+          perCore[i] = Double.parseDouble(f[i]) / cores;
+        }
       } catch (NumberFormatException e) {
         throw new IOException(loadavg + " does not start with three load averages: " + String.join(" ", f));
       }
+      return new LoadPerCore(perCore, cores);
     }, false);
   }
+
+  private record LoadPerCore(double[] values, int cores) {}
 
   private static String read(String path) throws IOException {
     try {
@@ -128,10 +136,9 @@ final class CpuProbe implements Probe {
     }
   }
 
-  private ProbeResult judge(Span span, double[] load) {
+  private ProbeResult judge(Span span, LoadPerCore load) {
     CpuTimes before = span.from();
     CpuTimes after = span.to();
-    int cores = Runtime.getRuntime().availableProcessors();
     Map<String, Measurement> m = new LinkedHashMap<>();
     long total = after.total - before.total;
     String cpu;
@@ -150,11 +157,12 @@ final class CpuProbe implements Probe {
     String[] names = {"load1", "load5", "load15"};
     StringBuilder loads = new StringBuilder();
     for (int i = 0; i < 3; i++) {
-      double perCore = load[i] / cores;
+      double perCore = load.values()[i];
       m.put(names[i], new Measurement(perCore, Unit.NUMBER));
       loads.append(i == 0 ? "" : " ").append(Unit.NUMBER.format(perCore));
     }
-    String message = cpu + ", load per core " + loads + " (" + cores + (cores == 1 ? " core)" : " cores)");
+    String message = cpu + ", load per core " + loads
+        + " (" + load.cores() + (load.cores() == 1 ? " core)" : " cores)");
     return ProbeResult.of(status, message, m);
   }
 }
