@@ -50,13 +50,14 @@ public final class Daemon {
     Daemon d = new Daemon(vertx, config, metrics);
     d.scheduler = new SchedulerVerticle(config, d.live, metrics, Clock.systemUTC());
     d.api = new ApiVerticle(config.http(), config.instance(), d.live, metrics, d.scheduler::lastHeartbeatNanos);
-    return vertx.deployVerticle(d.scheduler)
+    // The API first: a check that probes medic's own endpoint must find it listening.
+    return vertx.deployVerticle(d.api)
         .compose(id -> {
-          d.schedulerId = id;
-          return vertx.deployVerticle(d.api);
+          d.apiId = id;
+          return vertx.deployVerticle(d.scheduler);
         })
         .map(id -> {
-          d.apiId = id;
+          d.schedulerId = id;
           log.atInfo().addKeyValue("instance", config.instance()).addKeyValue("checks", config.checks().size())
               .addKeyValue("api", "http://" + config.http().host() + ":" + d.api.port()).log("medic started");
           return d;
