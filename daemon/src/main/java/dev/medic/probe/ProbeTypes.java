@@ -28,6 +28,15 @@ public final class ProbeTypes {
     return new ProbeTypes(found);
   }
 
+  /** Exactly these types, e.g. for tests or an embedding application. */
+  public static ProbeTypes of(ProbeType... types) {
+    Map<String, ProbeType> map = new TreeMap<>();
+    for (ProbeType t : types) {
+      map.put(t.type(), t);
+    }
+    return new ProbeTypes(map);
+  }
+
   public Optional<ProbeType> find(String type) {
     return Optional.ofNullable(byName.get(type));
   }
