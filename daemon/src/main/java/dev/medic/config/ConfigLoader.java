@@ -156,8 +156,8 @@ public final class ConfigLoader {
 
   private CheckConfig check(String name, Settings c, Duration interval, Duration timeout, Duration retry,
       int fall, int rise, int flapChanges, Duration flapWindow, Map<String, ConfigObject> actions) {
-    if (c.keys().isEmpty() && !c.problems().isEmpty()) {
-      return null;
+    if (c.rawObject() == null) {
+      return null; // not an object: child() has said so, and there is nothing more to read
     }
     String typeName = c.string("type");
     Optional<ProbeType> type = probeTypes.find(typeName);
