@@ -159,11 +159,7 @@ public final class ConfigLoader {
     if (c.rawObject() == null) {
       return null; // not an object: child() has said so, and there is nothing more to read
     }
-    String typeName = c.string("type");
-    Optional<ProbeType> type = probeTypes.find(typeName);
-    if (type.isEmpty() && !typeName.isEmpty()) {
-      c.problem("type", DidYouMean.unknownMessage("probe type \"" + typeName + "\"", typeName, probeTypes.names()));
-    }
+    Optional<ProbeType> type = probeType(c);
     Duration checkInterval = c.positiveDuration("interval", interval);
     Duration checkTimeout = c.positiveDuration("timeout", timeout);
     if (checkTimeout.compareTo(checkInterval) >= 0) {
@@ -202,11 +198,27 @@ public final class ConfigLoader {
       Probe probe = type.get().create(c, new ProbeContext(vertx, name, checkTimeout, () -> { }));
       probe.close();
     } catch (RuntimeException e) {
-      c.problem("the " + typeName + " probe could not be built: " + e.getMessage());
+      c.problem("the " + type.get().type() + " probe could not be built: " + e.getMessage());
     }
     return new CheckConfig(name, type.get(), rawObject(c), originOf(c), checkInterval, checkTimeout, checkRetry,
         new Evaluator.Rules(checkFall, checkRise, changes, window, thresholds), dependsOn, onWarning, onCritical,
         description);
+  }
+
+  /** The check's probe type, or empty after reporting why there is none. */
+  private Optional<ProbeType> probeType(Settings c) {
+    String name = c.string("type"); // reports a missing value, or one that is not a string
+    if (name.isBlank()) {
+      if (c.has("type") && c.value("type").valueType() == ConfigValueType.STRING) {
+        c.problem("type", "is empty (expected a probe type)");
+      }
+      return Optional.empty();
+    }
+    Optional<ProbeType> type = probeTypes.find(name);
+    if (type.isEmpty()) {
+      c.problem("type", DidYouMean.unknownMessage("probe type \"" + name + "\"", name, probeTypes.names()));
+    }
+    return type;
   }
 
   private static ConfigObject rawObject(Settings c) {
