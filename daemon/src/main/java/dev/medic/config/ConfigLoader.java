@@ -207,16 +207,25 @@ public final class ConfigLoader {
 
   /** The check's probe type, or empty after reporting why there is none. */
   private Optional<ProbeType> probeType(Settings c) {
-    String name = c.string("type"); // reports a missing value, or one that is not a string
-    if (name.isBlank()) {
-      if (c.has("type") && c.value("type").valueType() == ConfigValueType.STRING) {
-        c.problem("type", "is empty (expected a probe type)");
-      }
+    String expected = probeTypes.names().isEmpty() ? "(no probe types are installed)"
+        : "(expected one of: " + String.join(", ", probeTypes.names()) + ")";
+    if (!c.has("type")) {
+      c.problem("type", "missing " + expected);
       return Optional.empty();
     }
-    Optional<ProbeType> type = probeTypes.find(name);
+    Optional<String> name = c.optString("type"); // reports a value that is not a string
+    if (name.isEmpty()) {
+      return Optional.empty();
+    }
+    if (name.get().isBlank()) {
+      c.problem("type", "is empty " + expected);
+      return Optional.empty();
+    }
+    Optional<ProbeType> type = probeTypes.find(name.get());
     if (type.isEmpty()) {
-      c.problem("type", DidYouMean.unknownMessage("probe type \"" + name + "\"", name, probeTypes.names()));
+      c.problem("type", probeTypes.names().isEmpty()
+          ? "unknown probe type \"" + name.get() + "\" " + expected
+          : DidYouMean.unknownMessage("probe type \"" + name.get() + "\"", name.get(), probeTypes.names()));
     }
     return type;
   }

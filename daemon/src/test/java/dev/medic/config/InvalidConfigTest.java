@@ -3,6 +3,7 @@ package dev.medic.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.medic.probe.ProbeTypes;
 import dev.medic.testing.FakeProbeTypes;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -105,5 +106,16 @@ class InvalidConfigTest {
     ConfigException e = assertThrows(ConfigException.class, () -> loader.load(Optional.of(missing)));
 
     assertThat(e.report()).isEqualTo(missing + ": cannot read the configuration file (expected a readable HOCON file)\n");
+  }
+
+  @Test
+  void withNoProbeTypesInstalledEveryTypeIsUnknownAndSaysSo() throws Exception {
+    ConfigLoader bare = new ConfigLoader(ProbeTypes.of(), vertx);
+
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> bare.loadString("medic.checks.root { type = disk, path = \"/\" }", "bare.conf"));
+
+    assertThat(e.report()).isEqualTo(
+        "bare.conf:1: medic.checks.root.type: unknown probe type \"disk\" (no probe types are installed)\n");
   }
 }
