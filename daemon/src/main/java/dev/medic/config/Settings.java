@@ -3,6 +3,7 @@ package dev.medic.config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads one configuration object key by key, recording which keys were read and collecting every
@@ -24,6 +26,9 @@ import java.util.Set;
  * #reportUnknownKeys()} names whatever is left, with a "did you mean" hint.
  */
 public final class Settings {
+
+  /** Keys that read the same quoted or not; others are quoted in paths, as HOCON would need. */
+  private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]+");
 
   private final ConfigObject object;
   private final String path;
@@ -57,7 +62,16 @@ public final class Settings {
   }
 
   public String pathOf(String key) {
-    return path.isEmpty() ? key : path + "." + key;
+    return join(path, key);
+  }
+
+  /**
+   * {@code path.key}, quoting a key that holds a dot, a space or the like, so that a reported path
+   * names one key unambiguously ({@code medic.checks."my app"}, not {@code medic.checks.my app}).
+   */
+  public static String join(String path, String key) {
+    String k = PLAIN_KEY.matcher(key).matches() ? key : ConfigUtil.quoteString(key);
+    return path.isEmpty() ? k : path + "." + k;
   }
 
   public boolean has(String key) {
@@ -282,7 +296,7 @@ public final class Settings {
     for (Map.Entry<String, ConfigValue> e : ((ConfigObject) v).entrySet()) {
       ConfigValue item = e.getValue();
       if (item.valueType() == ConfigValueType.OBJECT || item.valueType() == ConfigValueType.LIST) {
-        problems.add(item.origin(), pathOf(key) + "." + e.getKey(), "is " + typeName(item) + " (expected a string)");
+        problems.add(item.origin(), join(pathOf(key), e.getKey()), "is " + typeName(item) + " (expected a string)");
       } else if (item.valueType() != ConfigValueType.NULL) {
         out.put(e.getKey(), String.valueOf(item.unwrapped()));
       }
