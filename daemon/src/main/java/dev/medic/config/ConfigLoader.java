@@ -2,10 +2,13 @@ package dev.medic.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import dev.medic.evaluate.Bound;
 import dev.medic.evaluate.Evaluator;
@@ -30,7 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads a HOCON file (or the embedded default), merges it over {@code reference.conf}, validates
@@ -42,6 +47,8 @@ public final class ConfigLoader {
   public static final String EMBEDDED = "embedded default";
   private static final String EMBEDDED_RESOURCE = "medic-default.conf";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
+  /** A required substitution as typesafe renders it: {@code ${NAME}}, not {@code ${?NAME}}. */
+  private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{(?!\\?)\\s*([^}]+?)\\s*}");
   private static final MeasurementSpec LATENCY = MeasurementSpec.higherIsWorse(Unit.SECONDS);
 
   private final ProbeTypes probeTypes;
@@ -95,15 +102,95 @@ public final class ConfigLoader {
     }
   }
 
+  /**
+   * Typesafe stops at one unresolvable substitution and names no key. Instead: report every one,
+   * each with its key path, then resolve the rest with those keys set to null, so that validation
+   * goes on to find the other problems (and says nothing more about the keys already reported).
+   */
+  private static Config resolveAroundUnset(Config user, Config reference, Problems problems)
+      throws ConfigException {
+    Config partial = user.withFallback(reference)
+        .resolve(ConfigResolveOptions.defaults().setAllowUnresolved(true));
+    Set<String> unset = new LinkedHashSet<>();
+    findUnresolved(partial.root(), "", partial, unset, problems);
+    Config patched = user;
+    for (String path : unset) {
+      patched = patched.withValue(path, ConfigValueFactory.fromAnyRef(null));
+      problems.suppressLater(path);
+    }
+    try {
+      return patched.withFallback(reference).resolve();
+    } catch (com.typesafe.config.ConfigException e) {
+      throw unresolvable(e, problems);
+    }
+  }
+
+  private static void findUnresolved(ConfigValue v, String path, Config partial, Set<String> unset,
+      Problems problems) {
+    try {
+      if (v.valueType() == ConfigValueType.OBJECT) {
+        for (Map.Entry<String, ConfigValue> e : ((ConfigObject) v).entrySet()) {
+          findUnresolved(e.getValue(), Settings.join(path, e.getKey()), partial, unset, problems);
+        }
+      } else if (v.valueType() == ConfigValueType.LIST) {
+        for (ConfigValue item : (ConfigList) v) {
+          findUnresolved(item, path, partial, unset, problems);
+        }
+      }
+    } catch (com.typesafe.config.ConfigException.NotResolved e) {
+      unset.add(path);
+      problems.add(v.origin(), path, unsetMessage(v.render(), partial));
+    }
+  }
+
+  /**
+   * Names only the substitutions that cannot be resolved; the rest of the value is not quoted, as it
+   * may hold a secret ({@code "postgresql://medic:hunter2@"${DB_HOST}}).
+   */
+  private static String unsetMessage(String rendered, Config partial) {
+    List<String> all = new ArrayList<>();
+    List<String> unset = new ArrayList<>();
+    Matcher m = SUBSTITUTION.matcher(rendered);
+    while (m.find()) {
+      String name = m.group(1);
+      all.add(name);
+      if (System.getenv(name) == null && !hasPath(partial, name)) {
+        unset.add(name);
+      }
+    }
+    List<String> names = unset.isEmpty() ? all : unset;
+    if (names.isEmpty()) {
+      return "cannot be resolved (expected every ${VAR} to be set, or written ${?VAR})";
+    }
+    String name = names.get(0);
+    String subject = names.stream().map(n -> "${" + n + "}").collect(Collectors.joining(", "));
+    return subject + (names.size() == 1 ? " is" : " are") + " not set (expected " + name
+        + " in the environment or the configuration, or ${?" + name + "} to leave the key unset)";
+  }
+
+  private static boolean hasPath(Config config, String path) {
+    try {
+      return config.hasPathOrNull(path);
+    } catch (com.typesafe.config.ConfigException e) {
+      return false;
+    }
+  }
+
+  private static ConfigException unresolvable(com.typesafe.config.ConfigException e, Problems problems) {
+    problems.add(e.origin(), "", stripOrigin(e) + " (expected every ${VAR} to be set, or written ${?VAR})");
+    return new ConfigException(problems.sorted());
+  }
+
   private MedicConfig build(Config user, String source, Problems problems) throws ConfigException {
     Config reference = ConfigFactory.parseResources(ConfigLoader.class, "/reference.conf",
         options().setAllowMissing(false));
     Config merged;
     try {
       merged = user.withFallback(reference).resolve();
+    } catch (com.typesafe.config.ConfigException.UnresolvedSubstitution e) {
+      merged = resolveAroundUnset(user, reference, problems);
     } catch (com.typesafe.config.ConfigException e) {
-      problems.add(e.origin(), "", stripOrigin(e) + " (expected every ${VAR} to be set, or written ${?VAR})");
-      throw new ConfigException(problems.sorted());
+      throw unresolvable(e, problems);
     }
 
     Settings root = new Settings(merged.root(), "", merged.root().origin(), problems);

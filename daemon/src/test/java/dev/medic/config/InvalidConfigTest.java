@@ -118,4 +118,12 @@ class InvalidConfigTest {
     assertThat(e.report()).isEqualTo(
         "bare.conf:1: medic.checks.root.type: unknown probe type \"disk\" (no probe types are installed)\n");
   }
+
+  @Test
+  void anUnsetVariableIsReportedWithoutTheRestOfItsValue() throws Exception {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> loader.load(Optional.of(corpus().resolve("unresolved-variable.conf"))));
+
+    assertThat(e.report()).contains("${NOPE_DB_HOST_NOT_SET}").doesNotContain("hunter2");
+  }
 }
