@@ -49,6 +49,7 @@ public final class ConfigLoader {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
   /** A required substitution as typesafe renders it: {@code ${NAME}}, not {@code ${?NAME}}. */
   private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{(?!\\?)\\s*([^}]+?)\\s*}");
+  private static final Set<String> LIMIT_KEYS = Set.of("warning", "critical", "hysteresis");
   private static final MeasurementSpec LATENCY = MeasurementSpec.higherIsWorse(Unit.SECONDS);
 
   private final ProbeTypes probeTypes;
@@ -338,12 +339,18 @@ public final class ConfigLoader {
         t.accept(t.keys().toArray(String[]::new));
         continue;
       }
+      if (t.rawObject() == null) {
+        continue; // not an object: child() has said so
+      }
       Unit unit = spec == null ? Unit.NUMBER : spec.unit();
       Optional<Double> warning = limitValue(t, "warning", unit);
       Optional<Double> critical = limitValue(t, "critical", unit);
       Optional<Double> hysteresis = limitValue(t, "hysteresis", unit);
       if (warning.isEmpty() && critical.isEmpty() && !t.has("warning") && !t.has("critical")) {
-        t.problem("needs a limit (expected warning and/or critical)");
+        // A misspelt limit (warn = 80%) is reported as an unknown key with the right names.
+        if (LIMIT_KEYS.containsAll(t.keys())) {
+          t.problem("needs a limit (expected warning and/or critical)");
+        }
         continue;
       }
       boolean lowerIsWorse = spec != null ? spec.lowerIsWorse()
@@ -389,14 +396,15 @@ public final class ConfigLoader {
       if (!NAME.matcher(name).matches()) {
         s.problem(name, "\"" + name + "\" is not a valid name (expected letters, digits, - and _)");
       }
+      if (item.rawObject() == null) {
+        continue; // not an object: child() has said so
+      }
       if (needType) {
         item.string("type");
       }
       // The recovery and notification modules validate the rest of these keys.
       item.accept(item.keys().toArray(String[]::new));
-      if (item.rawObject() != null) {
-        out.put(name, item.rawObject());
-      }
+      out.put(name, item.rawObject());
     }
     return java.util.Collections.unmodifiableMap(out);
   }
