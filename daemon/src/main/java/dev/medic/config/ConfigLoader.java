@@ -46,6 +46,7 @@ public final class ConfigLoader {
 
   public static final String EMBEDDED = "embedded default";
   private static final String EMBEDDED_RESOURCE = "medic-default.conf";
+  private static final String REFERENCE = "reference.conf";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
   /** A required substitution as typesafe renders it: {@code ${NAME}}, not {@code ${?NAME}}. */
   private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{(?!\\?)\\s*([^}]+?)\\s*}");
@@ -183,7 +184,7 @@ public final class ConfigLoader {
   }
 
   private MedicConfig build(Config user, String source, Problems problems) throws ConfigException {
-    Config reference = ConfigFactory.parseResources(ConfigLoader.class, "/reference.conf",
+    Config reference = ConfigFactory.parseResources(ConfigLoader.class, "/" + REFERENCE,
         options().setAllowMissing(false));
     Config merged;
     try {
@@ -203,6 +204,7 @@ public final class ConfigLoader {
     int fall = medic.integer("fall", 2, 1, 1000);
     int rise = medic.integer("rise", 2, 1, 1000);
     Duration retry = medic.positiveDuration("retry-interval", Duration.ofSeconds(2));
+    timings(medic, interval, timeout, retry);
     Settings flap = medic.child("flap");
     int flapChanges = flap.integer("changes", 5, 1, 1000);
     Duration flapWindow = flap.positiveDuration("window", Duration.ofMinutes(10));
@@ -250,16 +252,8 @@ public final class ConfigLoader {
     Optional<ProbeType> type = probeType(c);
     Duration checkInterval = c.positiveDuration("interval", interval);
     Duration checkTimeout = c.positiveDuration("timeout", timeout);
-    if (checkTimeout.compareTo(checkInterval) >= 0) {
-      String where = c.has("timeout") ? "timeout" : "interval";
-      c.problem(where, "timeout " + human(checkTimeout) + " is not below interval " + human(checkInterval)
-          + " (expected timeout < interval)");
-    }
     Duration checkRetry = c.positiveDuration("retry-interval", retry);
-    if (checkRetry.compareTo(checkInterval) > 0) {
-      c.problem("retry-interval", "retry-interval " + human(checkRetry) + " is longer than interval "
-          + human(checkInterval) + " (expected retry-interval ≤ interval)");
-    }
+    timings(c, checkInterval, checkTimeout, checkRetry);
     int checkFall = c.integer("fall", fall, 1, 1000);
     int checkRise = c.integer("rise", rise, 1, 1000);
     Settings flap = c.child("flap");
@@ -316,6 +310,28 @@ public final class ConfigLoader {
           : DidYouMean.unknownMessage("probe type \"" + name.get() + "\"", name.get(), probeTypes.names()));
     }
     return type;
+  }
+
+  /**
+   * Checks timeout < interval and retry-interval ≤ interval where the values were written: once for
+   * the defaults under medic (not again for every check inheriting them), and for a check only when
+   * it sets one of them itself. The problem goes to the key written here, the one to change.
+   */
+  private static void timings(Settings s, Duration interval, Duration timeout, Duration retry) {
+    if (timeout.compareTo(interval) >= 0 && (written(s, "timeout") || written(s, "interval"))) {
+      s.problem(written(s, "timeout") ? "timeout" : "interval", "timeout " + human(timeout)
+          + " is not below interval " + human(interval) + " (expected timeout < interval)");
+    }
+    if (retry.compareTo(interval) > 0 && (written(s, "retry-interval") || written(s, "interval"))) {
+      s.problem(written(s, "retry-interval") ? "retry-interval" : "interval", "retry-interval " + human(retry)
+          + " is longer than interval " + human(interval) + " (expected retry-interval ≤ interval)");
+    }
+  }
+
+  /** True when {@code key} is set in this object by the configuration, not by reference.conf. */
+  private static boolean written(Settings s, String key) {
+    ConfigValue v = s.value(key);
+    return v != null && !REFERENCE.equals(v.origin().resource());
   }
 
   private static ConfigObject rawObject(Settings c) {
