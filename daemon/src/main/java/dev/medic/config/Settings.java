@@ -214,7 +214,7 @@ public final class Settings {
   public Duration positiveDuration(String key, Duration fallback) {
     Duration d = duration(key, fallback);
     if (d != null && (d.isZero() || d.isNegative())) {
-      problem(key, d + " must be greater than zero (expected a duration such as 5s)");
+      problem(key, ConfigLoader.human(d) + " is not above zero (expected a duration such as 5s)");
       return fallback;
     }
     return d;
