@@ -353,7 +353,9 @@ public final class Settings {
 
   public Optional<Duration> parseDuration(String key, ConfigValue v) {
     if (v.valueType() == ConfigValueType.STRING || v.valueType() == ConfigValueType.NUMBER) {
-      if (v.valueType() == ConfigValueType.NUMBER && ((Number) v.unwrapped()).doubleValue() != 0) {
+      // typesafe reads a bare number as milliseconds: "3" would silently be 3ms, not 3s.
+      Optional<Double> bare = asNumber(v);
+      if (bare.isPresent() && bare.get() != 0) {
         problems.add(v.origin(), pathOf(key),
             v.unwrapped() + " has no unit (expected a duration such as 500ms, 5s, 2m, 1h, 7d)");
         return Optional.empty();
