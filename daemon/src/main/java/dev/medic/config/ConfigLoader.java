@@ -201,6 +201,10 @@ public final class ConfigLoader {
     Duration interval = medic.positiveDuration("interval", Duration.ofSeconds(30));
     Duration timeout = medic.positiveDuration("timeout", Duration.ofSeconds(5));
     Duration startupSpread = medic.duration("startup-spread", Duration.ofSeconds(1));
+    if (startupSpread.isNegative()) {
+      medic.problem("startup-spread", human(startupSpread) + " is negative (expected 0s or more)");
+      startupSpread = Duration.ofSeconds(1);
+    }
     int fall = medic.integer("fall", 2, 1, 1000);
     int rise = medic.integer("rise", 2, 1, 1000);
     Duration retry = medic.positiveDuration("retry-interval", Duration.ofSeconds(2));
