@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ public final class Settings {
 
   /** Keys that read the same quoted or not; others are quoted in paths, as HOCON would need. */
   private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]+");
+  private static final Pattern KB = Pattern.compile("(?<=[0-9\\s])KB\\s*$");
 
   private final ConfigObject object;
   private final String path;
@@ -372,8 +374,13 @@ public final class Settings {
   }
 
   public Optional<Long> parseBytes(String key, ConfigValue v) {
+    ConfigValue parsed = v;
+    if (v.valueType() == ConfigValueType.STRING) {
+      // typesafe knows kB but not KB; operators write KB, as they write MB and GB (all decimal).
+      parsed = ConfigValueFactory.fromAnyRef(KB.matcher((String) v.unwrapped()).replaceFirst("kB"));
+    }
     try {
-      long b = ConfigFactory.empty().withValue("v", v).getBytes("v");
+      long b = ConfigFactory.empty().withValue("v", parsed).getBytes("v");
       if (b >= 0) {
         return Optional.of(b);
       }

@@ -86,6 +86,9 @@ class ConfigLoaderTest {
       "100M,   104857600",
       "100MiB, 104857600",
       "2GiB,   2147483648",
+      "512KB,  512000",
+      "512 KB, 512000",
+      "512kB,  512000",
       "1024,   1024",
   })
   void sizesInBytes(String written, double bytes) throws ConfigException {
