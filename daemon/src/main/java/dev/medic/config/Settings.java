@@ -9,6 +9,8 @@ import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -82,9 +84,28 @@ public final class Settings {
     return v != null && v.valueType() != ConfigValueType.NULL;
   }
 
-  /** The keys present in this object, in file order where typesafe keeps it. */
+  /**
+   * The keys present in this object in the order they are written. typesafe keeps no order (its
+   * objects are hash maps), so checks would be planned, printed and started in an order that is
+   * neither the file's nor alphabetical; keys are sorted by file and line, then by name.
+   */
   public Set<String> keys() {
-    return object == null ? Set.of() : object.keySet();
+    if (object == null) {
+      return Set.of();
+    }
+    List<String> keys = new ArrayList<>(object.keySet());
+    keys.sort(Comparator.comparing((String k) -> fileOf(object.get(k).origin()))
+        .thenComparingInt(k -> object.get(k).origin().lineNumber())
+        .thenComparing(Comparator.naturalOrder()));
+    return Collections.unmodifiableSet(new LinkedHashSet<>(keys));
+  }
+
+  private static String fileOf(ConfigOrigin origin) {
+    if (origin.filename() != null) {
+      return origin.filename();
+    }
+    // description() would carry the line number, so text parsed from a string sorts as one file.
+    return origin.resource() != null ? origin.resource() : "";
   }
 
   /** Reports a problem on {@code key} (at its line, or at this object's line when it is absent). */

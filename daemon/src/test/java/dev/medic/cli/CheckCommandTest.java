@@ -143,7 +143,8 @@ class CheckCommandTest {
         .contains("root (disk): every 30s")
         .contains("threshold used: warning ≥ 80% critical ≥ 95% hysteresis 5%")
         .contains("1 action(s):")
-        .contains("1 notification channel(s):");
+        .contains("1 notification channel(s):")
+        .as("checks in the order written").containsSubsequence("app (http)", "db (postgres)", "root (disk)");
   }
 
   @Test

@@ -264,6 +264,39 @@ class ConfigLoaderTest {
     assertThat(api.interval()).isEqualTo(Duration.ofSeconds(30));
   }
 
+  @Test
+  void checksActionsAndThresholdsKeepTheOrderTheyAreWrittenIn() throws ConfigException {
+    MedicConfig m = load("""
+        medic {
+          checks {
+            zeta { type = memory }
+            app { type = cpu }
+            root {
+              type = disk, path = "/"
+              thresholds {
+                used { warning = 80% }
+                free { warning = 1GB }
+                latency { warning = 1s }
+              }
+            }
+            db { type = memory }
+            mid { type = memory }
+            b { type = cpu }
+          }
+          actions {
+            restart-app { type = systemd }
+            clean-logs { type = log-cleanup }
+            a-last { type = command }
+          }
+        }
+        """);
+
+    assertThat(m.checks().keySet()).containsExactly("zeta", "app", "root", "db", "mid", "b");
+    assertThat(m.checks().get("root").rules().thresholds()).extracting(Threshold::measurement)
+        .containsExactly("used", "free", "latency");
+    assertThat(m.actions().keySet()).containsExactly("restart-app", "clean-logs", "a-last");
+  }
+
   private static Object value(CheckConfig c, String what) {
     return switch (what) {
       case "interval" -> c.interval();
