@@ -66,6 +66,9 @@ class SecretsTest {
       https://user:pa55@example.org/x                     | https://user:****@example.org/x
       https://example.org/hook?token=abc&x=1              | https://example.org/hook?token=****&x=1
       https://example.org/hook?x=1&password=abc           | https://example.org/hook?x=1&password=****
+      https://example.org/hook?access_token=abc           | https://example.org/hook?access_token=****
+      https://example.org/hook?api_key=abc&x=1            | https://example.org/hook?api_key=****&x=1
+      https://bucket.example.org/o?X-Amz-Signature=abc    | https://bucket.example.org/o?X-Amz-Signature=****
       http://127.0.0.1:3000/health                        | http://127.0.0.1:3000/health
       https://example.org/search?q=tokens                 | https://example.org/search?q=tokens
       connect to postgresql://u:p@db/app failed           | connect to postgresql://u:****@db/app failed
