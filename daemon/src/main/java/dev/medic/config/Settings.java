@@ -219,7 +219,7 @@ public final class Settings {
     }
     Optional<Double> d = asNumber(v);
     if (d.isEmpty()) {
-      problem(key, "\"" + v.unwrapped() + "\" is not a number");
+      problem(key, "\"" + v.unwrapped() + "\" is not a number (expected e.g. 42 or 0.5)");
       return fallback;
     }
     return d.get();
