@@ -366,6 +366,11 @@ public final class ConfigLoader {
       Optional<Double> warning = limitValue(t, "warning", unit);
       Optional<Double> critical = limitValue(t, "critical", unit);
       Optional<Double> hysteresis = limitValue(t, "hysteresis", unit);
+      if (hysteresis.isPresent() && hysteresis.get() < 0) {
+        // The evaluator ignores a margin that is not positive: say so rather than drop it silently.
+        t.problem("hysteresis", t.value("hysteresis").unwrapped() + " is negative (expected a margin of 0 or more)");
+        hysteresis = Optional.empty();
+      }
       if (warning.isEmpty() && critical.isEmpty() && !t.has("warning") && !t.has("critical")) {
         // A misspelt limit (warn = 80%) is reported as an unknown key with the right names.
         if (LIMIT_KEYS.containsAll(t.keys())) {
