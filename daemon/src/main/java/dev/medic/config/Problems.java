@@ -32,7 +32,8 @@ public final class Problems {
       }
       line = origin.lineNumber();
     }
-    list.add(new ConfigProblem(file, line, path, message));
+    // Messages quote the values they reject; a URI with a password in the wrong key must not leak.
+    list.add(new ConfigProblem(file, line, path, Secrets.maskUri(message)));
   }
 
   /**

@@ -165,6 +165,23 @@ class CheckCommandTest {
   }
 
   @Test
+  void checkNeverPrintsSecretsInProblemsEither() throws IOException {
+    Path file = write("medic.conf", """
+        medic.checks.db {
+          type = postgres
+          uri = "postgresql://127.0.0.1:5432/app"
+          interval = "postgresql://medic:hunter2@127.0.0.1:5432/app"
+        }
+        """);
+
+    Run r = medic("check", "--config", file.toString());
+
+    assertThat(r.code()).isEqualTo(78);
+    assertThat(r.err()).contains("medic.checks.db.interval: \"postgresql://medic:****@127.0.0.1:5432/app\"")
+        .doesNotContain("hunter2");
+  }
+
+  @Test
   void probeRunsEveryCheckOnceAndExitsWithTheWorstStatus() throws IOException {
     Path file = write("medic.conf", VALID);
 
