@@ -198,6 +198,7 @@ public final class ConfigLoader {
     Settings root = new Settings(merged.root(), "", merged.root().origin(), problems);
     Settings medic = root.child("medic");
 
+    int before = problems.count();
     Duration interval = medic.positiveDuration("interval", Duration.ofSeconds(30));
     Duration timeout = medic.positiveDuration("timeout", Duration.ofSeconds(5));
     Duration startupSpread = medic.duration("startup-spread", Duration.ofSeconds(1));
@@ -208,7 +209,9 @@ public final class ConfigLoader {
     int fall = medic.integer("fall", 2, 1, 1000);
     int rise = medic.integer("rise", 2, 1, 1000);
     Duration retry = medic.positiveDuration("retry-interval", Duration.ofSeconds(2));
-    timings(medic, interval, timeout, retry);
+    if (problems.count() == before) {
+      timings(medic, interval, timeout, retry);
+    }
     Settings flap = medic.child("flap");
     int flapChanges = flap.integer("changes", 5, 1, 1000);
     Duration flapWindow = flap.positiveDuration("window", Duration.ofMinutes(10));
@@ -254,10 +257,13 @@ public final class ConfigLoader {
       return null; // not an object: child() has said so, and there is nothing more to read
     }
     Optional<ProbeType> type = probeType(c);
+    int before = c.problems().count();
     Duration checkInterval = c.positiveDuration("interval", interval);
     Duration checkTimeout = c.positiveDuration("timeout", timeout);
     Duration checkRetry = c.positiveDuration("retry-interval", retry);
-    timings(c, checkInterval, checkTimeout, checkRetry);
+    if (c.problems().count() == before) {
+      timings(c, checkInterval, checkTimeout, checkRetry);
+    }
     int checkFall = c.integer("fall", fall, 1, 1000);
     int checkRise = c.integer("rise", rise, 1, 1000);
     Settings flap = c.child("flap");
@@ -319,7 +325,8 @@ public final class ConfigLoader {
   /**
    * Checks timeout < interval and retry-interval ≤ interval where the values were written: once for
    * the defaults under medic (not again for every check inheriting them), and for a check only when
-   * it sets one of them itself. The problem goes to the key written here, the one to change.
+   * it sets one of them itself. The problem goes to the key written here, the one to change. Called
+   * only when all three were valid: a fallback standing in for a bad value would be misquoted.
    */
   private static void timings(Settings s, Duration interval, Duration timeout, Duration retry) {
     if (timeout.compareTo(interval) >= 0 && (written(s, "timeout") || written(s, "interval"))) {

@@ -45,6 +45,11 @@ public final class Problems {
     suppressed.add(path);
   }
 
+  /** How many problems have been found so far. */
+  public int count() {
+    return list.size();
+  }
+
   public boolean isEmpty() {
     return list.isEmpty();
   }
