@@ -29,12 +29,15 @@ public final class CheckCommand implements Callable<Integer> {
   @Mixin
   ConfigOption config;
 
+  @CommandLine.ParentCommand
+  Cli cli;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
-    try (Session rt = new Session(false)) {
+    try (Session rt = new Session(false, cli.probeTypes())) {
       Optional<MedicConfig> cfg = rt.load(config.resolve(), spec.commandLine().getErr());
       if (cfg.isEmpty()) {
         return ExitCodes.CONFIG;

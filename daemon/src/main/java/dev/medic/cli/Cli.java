@@ -1,7 +1,9 @@
 package dev.medic.cli;
 
 import dev.medic.ExitCodes;
+import dev.medic.probe.ProbeTypes;
 import java.io.PrintWriter;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,6 +18,18 @@ public final class Cli implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /** Looked up only by the subcommands that read a configuration. */
+  private final Supplier<ProbeTypes> probeTypes;
+
+  private Cli(Supplier<ProbeTypes> probeTypes) {
+    this.probeTypes = probeTypes;
+  }
+
+  /** The probe types a configuration's checks may use. */
+  ProbeTypes probeTypes() {
+    return probeTypes.get();
+  }
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
@@ -23,7 +37,19 @@ public final class Cli implements Runnable {
 
   /** Runs the command line and returns the exit code; {@code run} returns only when medic stops. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new Cli());
+    return execute(args, out, err, ProbeTypes::discover);
+  }
+
+  /**
+   * Runs the command line with exactly {@code probeTypes} instead of those registered on the class
+   * path, for an application that embeds medic (or a test) and brings its own.
+   */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err, ProbeTypes probeTypes) {
+    return execute(args, out, err, () -> probeTypes);
+  }
+
+  private static int execute(String[] args, PrintWriter out, PrintWriter err, Supplier<ProbeTypes> probeTypes) {
+    CommandLine cl = new CommandLine(new Cli(probeTypes));
     cl.setOut(out);
     cl.setErr(err);
     cl.setExitCodeExceptionMapper(e -> ExitCodes.USAGE);

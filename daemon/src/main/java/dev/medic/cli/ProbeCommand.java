@@ -35,6 +35,9 @@ public final class ProbeCommand implements Callable<Integer> {
   @Mixin
   ConfigOption config;
 
+  @CommandLine.ParentCommand
+  Cli cli;
+
   @Option(names = "--check", paramLabel = "NAME", description = "Probe only this check (repeatable).")
   List<String> only = new ArrayList<>();
 
@@ -45,7 +48,7 @@ public final class ProbeCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (Session rt = new Session(false)) {
+    try (Session rt = new Session(false, cli.probeTypes())) {
       Optional<MedicConfig> loaded = rt.load(config.resolve(), err);
       if (loaded.isEmpty()) {
         return ExitCodes.CONFIG;

@@ -23,12 +23,15 @@ public final class RunCommand implements Callable<Integer> {
   @Mixin
   ConfigOption config;
 
+  @CommandLine.ParentCommand
+  Cli cli;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
-    Session rt = new Session(true);
+    Session rt = new Session(true, cli.probeTypes());
     Optional<MedicConfig> cfg = rt.load(config.resolve(), spec.commandLine().getErr());
     if (cfg.isEmpty()) {
       rt.close();

@@ -19,13 +19,13 @@ final class Session implements AutoCloseable {
   final Vertx vertx;
   final ConfigLoader loader;
 
-  Session(boolean jvmMetrics) {
+  Session(boolean jvmMetrics, ProbeTypes probeTypes) {
     metrics = new MedicMetrics(MedicMetrics.newRegistry());
     if (jvmMetrics) {
       metrics.bindJvm();
     }
     vertx = Daemon.newVertx(metrics);
-    loader = new ConfigLoader(ProbeTypes.discover(), vertx);
+    loader = new ConfigLoader(probeTypes, vertx);
   }
 
   /** The validated configuration, or empty after printing every problem to {@code err}. */

@@ -2,10 +2,13 @@ package dev.medic.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import dev.medic.evaluate.Bound;
 import dev.medic.evaluate.Evaluator;
@@ -30,7 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads a HOCON file (or the embedded default), merges it over {@code reference.conf}, validates
@@ -41,7 +46,11 @@ public final class ConfigLoader {
 
   public static final String EMBEDDED = "embedded default";
   private static final String EMBEDDED_RESOURCE = "medic-default.conf";
+  private static final String REFERENCE = "reference.conf";
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
+  /** A required substitution as typesafe renders it: {@code ${NAME}}, not {@code ${?NAME}}. */
+  private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{(?!\\?)\\s*([^}]+?)\\s*}");
+  private static final Set<String> LIMIT_KEYS = Set.of("warning", "critical", "hysteresis");
   private static final MeasurementSpec LATENCY = MeasurementSpec.higherIsWorse(Unit.SECONDS);
 
   private final ProbeTypes probeTypes;
@@ -95,26 +104,114 @@ public final class ConfigLoader {
     }
   }
 
+  /**
+   * Typesafe stops at one unresolvable substitution and names no key. Instead: report every one,
+   * each with its key path, then resolve the rest with those keys set to null, so that validation
+   * goes on to find the other problems (and says nothing more about the keys already reported).
+   */
+  private static Config resolveAroundUnset(Config user, Config reference, Problems problems)
+      throws ConfigException {
+    Config partial = user.withFallback(reference)
+        .resolve(ConfigResolveOptions.defaults().setAllowUnresolved(true));
+    Set<String> unset = new LinkedHashSet<>();
+    findUnresolved(partial.root(), "", partial, unset, problems);
+    Config patched = user;
+    for (String path : unset) {
+      patched = patched.withValue(path, ConfigValueFactory.fromAnyRef(null));
+      problems.suppressLater(path);
+    }
+    try {
+      return patched.withFallback(reference).resolve();
+    } catch (com.typesafe.config.ConfigException e) {
+      throw unresolvable(e, problems);
+    }
+  }
+
+  private static void findUnresolved(ConfigValue v, String path, Config partial, Set<String> unset,
+      Problems problems) {
+    try {
+      if (v.valueType() == ConfigValueType.OBJECT) {
+        for (Map.Entry<String, ConfigValue> e : ((ConfigObject) v).entrySet()) {
+          findUnresolved(e.getValue(), Settings.join(path, e.getKey()), partial, unset, problems);
+        }
+      } else if (v.valueType() == ConfigValueType.LIST) {
+        for (ConfigValue item : (ConfigList) v) {
+          findUnresolved(item, path, partial, unset, problems);
+        }
+      }
+    } catch (com.typesafe.config.ConfigException.NotResolved e) {
+      unset.add(path);
+      problems.add(v.origin(), path, unsetMessage(v.render(), partial));
+    }
+  }
+
+  /**
+   * Names only the substitutions that cannot be resolved; the rest of the value is not quoted, as it
+   * may hold a secret ({@code "postgresql://medic:hunter2@"${DB_HOST}}).
+   */
+  private static String unsetMessage(String rendered, Config partial) {
+    List<String> all = new ArrayList<>();
+    List<String> unset = new ArrayList<>();
+    Matcher m = SUBSTITUTION.matcher(rendered);
+    while (m.find()) {
+      String name = m.group(1);
+      all.add(name);
+      if (System.getenv(name) == null && !hasPath(partial, name)) {
+        unset.add(name);
+      }
+    }
+    List<String> names = unset.isEmpty() ? all : unset;
+    if (names.isEmpty()) {
+      return "cannot be resolved (expected every ${VAR} to be set, or written ${?VAR})";
+    }
+    String name = names.get(0);
+    String subject = names.stream().map(n -> "${" + n + "}").collect(Collectors.joining(", "));
+    return subject + (names.size() == 1 ? " is" : " are") + " not set (expected " + name
+        + " in the environment or the configuration, or ${?" + name + "} to leave the key unset)";
+  }
+
+  private static boolean hasPath(Config config, String path) {
+    try {
+      return config.hasPathOrNull(path);
+    } catch (com.typesafe.config.ConfigException e) {
+      return false;
+    }
+  }
+
+  private static ConfigException unresolvable(com.typesafe.config.ConfigException e, Problems problems) {
+    problems.add(e.origin(), "", stripOrigin(e) + " (expected every ${VAR} to be set, or written ${?VAR})");
+    return new ConfigException(problems.sorted());
+  }
+
   private MedicConfig build(Config user, String source, Problems problems) throws ConfigException {
-    Config reference = ConfigFactory.parseResources(ConfigLoader.class, "/reference.conf",
+    Config reference = ConfigFactory.parseResources(ConfigLoader.class, "/" + REFERENCE,
         options().setAllowMissing(false));
     Config merged;
     try {
       merged = user.withFallback(reference).resolve();
+    } catch (com.typesafe.config.ConfigException.UnresolvedSubstitution e) {
+      merged = resolveAroundUnset(user, reference, problems);
     } catch (com.typesafe.config.ConfigException e) {
-      problems.add(e.origin(), "", stripOrigin(e) + " (expected every ${VAR} to be set, or written ${?VAR})");
-      throw new ConfigException(problems.sorted());
+      throw unresolvable(e, problems);
     }
 
     Settings root = new Settings(merged.root(), "", merged.root().origin(), problems);
     Settings medic = root.child("medic");
 
+    int before = problems.count();
     Duration interval = medic.positiveDuration("interval", Duration.ofSeconds(30));
     Duration timeout = medic.positiveDuration("timeout", Duration.ofSeconds(5));
     Duration startupSpread = medic.duration("startup-spread", Duration.ofSeconds(1));
+    if (startupSpread.isNegative()) {
+      medic.problem("startup-spread", human(startupSpread) + " is negative (expected 0s or more)");
+      startupSpread = Duration.ofSeconds(1);
+    }
     int fall = medic.integer("fall", 2, 1, 1000);
     int rise = medic.integer("rise", 2, 1, 1000);
     Duration retry = medic.positiveDuration("retry-interval", Duration.ofSeconds(2));
+    if (problems.count() == before) {
+      timings(medic, interval, timeout, retry);
+    }
     Settings flap = medic.child("flap");
     int flapChanges = flap.integer("changes", 5, 1, 1000);
     Duration flapWindow = flap.positiveDuration("window", Duration.ofMinutes(10));
@@ -156,29 +253,20 @@ public final class ConfigLoader {
 
   private CheckConfig check(String name, Settings c, Duration interval, Duration timeout, Duration retry,
       int fall, int rise, int flapChanges, Duration flapWindow, Map<String, ConfigObject> actions) {
-    if (c.keys().isEmpty() && !c.problems().isEmpty()) {
-      return null;
+    if (c.rawObject() == null) {
+      return null; // not an object: child() has said so, and there is nothing more to read
     }
-    String typeName = c.string("type");
-    Optional<ProbeType> type = probeTypes.find(typeName);
-    if (type.isEmpty() && !typeName.isEmpty()) {
-      c.problem("type", DidYouMean.unknownMessage("probe type \"" + typeName + "\"", typeName, probeTypes.names()));
-    }
+    Optional<ProbeType> type = probeType(c);
+    int before = c.problems().count();
     Duration checkInterval = c.positiveDuration("interval", interval);
     Duration checkTimeout = c.positiveDuration("timeout", timeout);
-    if (checkTimeout.compareTo(checkInterval) >= 0) {
-      String where = c.has("timeout") ? "timeout" : "interval";
-      c.problem(where, "timeout " + human(checkTimeout) + " is not below interval " + human(checkInterval)
-          + " (expected timeout < interval)");
-    }
     Duration checkRetry = c.positiveDuration("retry-interval", retry);
-    if (!c.has("retry-interval") && checkRetry.compareTo(checkInterval) > 0) {
-      // The global default is longer than this check's own interval: retrying slower than the
-      // cycle makes no sense, so the interval itself is the retry pace.
+    if (c.problems().count() == before) {
+      timings(c, checkInterval, checkTimeout, checkRetry);
+    }
+    if (checkRetry.compareTo(checkInterval) > 0) {
+      // Retrying slower than the cycle itself makes no sense: the interval is the retry pace.
       checkRetry = checkInterval;
-    } else if (checkRetry.compareTo(checkInterval) > 0) {
-      c.problem("retry-interval", "retry-interval " + human(checkRetry) + " is longer than interval "
-          + human(checkInterval) + " (expected retry-interval ≤ interval)");
     }
     int checkFall = c.integer("fall", fall, 1, 1000);
     int checkRise = c.integer("rise", rise, 1, 1000);
@@ -206,11 +294,61 @@ public final class ConfigLoader {
       Probe probe = type.get().create(c, new ProbeContext(vertx, name, checkTimeout, () -> { }));
       probe.close();
     } catch (RuntimeException e) {
-      c.problem("the " + typeName + " probe could not be built: " + e.getMessage());
+      c.problem("the " + type.get().type() + " probe could not be built: " + e.getMessage());
     }
     return new CheckConfig(name, type.get(), rawObject(c), originOf(c), checkInterval, checkTimeout, checkRetry,
         new Evaluator.Rules(checkFall, checkRise, changes, window, thresholds), dependsOn, onWarning, onCritical,
         description);
+  }
+
+  /** The check's probe type, or empty after reporting why there is none. */
+  private Optional<ProbeType> probeType(Settings c) {
+    String expected = probeTypes.names().isEmpty() ? "(no probe types are installed)"
+        : "(expected one of: " + String.join(", ", probeTypes.names()) + ")";
+    if (!c.has("type")) {
+      c.problem("type", "missing " + expected);
+      return Optional.empty();
+    }
+    Optional<String> name = c.optString("type"); // reports a value that is not a string
+    if (name.isEmpty()) {
+      return Optional.empty();
+    }
+    if (name.get().isBlank()) {
+      c.problem("type", "is empty " + expected);
+      return Optional.empty();
+    }
+    Optional<ProbeType> type = probeTypes.find(name.get());
+    if (type.isEmpty()) {
+      c.problem("type", probeTypes.names().isEmpty()
+          ? "unknown probe type \"" + name.get() + "\" " + expected
+          : DidYouMean.unknownMessage("probe type \"" + name.get() + "\"", name.get(), probeTypes.names()));
+    }
+    return type;
+  }
+
+  /**
+   * Checks timeout < interval and retry-interval ≤ interval where the values were written: once for
+   * the defaults under medic (not again for every check inheriting them), and for a check only when
+   * it sets one of them itself. The problem goes to the key written here, the one to change. Called
+   * only when all three were valid: a fallback standing in for a bad value would be misquoted.
+   */
+  private static void timings(Settings s, Duration interval, Duration timeout, Duration retry) {
+    if (timeout.compareTo(interval) >= 0 && (written(s, "timeout") || written(s, "interval"))) {
+      s.problem(written(s, "timeout") ? "timeout" : "interval", "timeout " + human(timeout)
+          + " is not below interval " + human(interval) + " (expected timeout < interval)");
+    }
+    // An inherited retry-interval longer than the interval is clamped by the caller; only one
+    // written here is a mistake.
+    if (retry.compareTo(interval) > 0 && written(s, "retry-interval")) {
+      s.problem("retry-interval", "retry-interval " + human(retry)
+          + " is longer than interval " + human(interval) + " (expected retry-interval ≤ interval)");
+    }
+  }
+
+  /** True when {@code key} is set in this object by the configuration, not by reference.conf. */
+  private static boolean written(Settings s, String key) {
+    ConfigValue v = s.value(key);
+    return v != null && !REFERENCE.equals(v.origin().resource());
   }
 
   private static ConfigObject rawObject(Settings c) {
@@ -234,12 +372,23 @@ public final class ConfigLoader {
         t.accept(t.keys().toArray(String[]::new));
         continue;
       }
+      if (t.rawObject() == null) {
+        continue; // not an object: child() has said so
+      }
       Unit unit = spec == null ? Unit.NUMBER : spec.unit();
       Optional<Double> warning = limitValue(t, "warning", unit);
       Optional<Double> critical = limitValue(t, "critical", unit);
       Optional<Double> hysteresis = limitValue(t, "hysteresis", unit);
+      if (hysteresis.isPresent() && hysteresis.get() < 0) {
+        // The evaluator ignores a margin that is not positive: say so rather than drop it silently.
+        t.problem("hysteresis", t.value("hysteresis").unwrapped() + " is negative (expected a margin of 0 or more)");
+        hysteresis = Optional.empty();
+      }
       if (warning.isEmpty() && critical.isEmpty() && !t.has("warning") && !t.has("critical")) {
-        t.problem("needs a limit (expected warning and/or critical)");
+        // A misspelt limit (warn = 80%) is reported as an unknown key with the right names.
+        if (LIMIT_KEYS.containsAll(t.keys())) {
+          t.problem("needs a limit (expected warning and/or critical)");
+        }
         continue;
       }
       boolean lowerIsWorse = spec != null ? spec.lowerIsWorse()
@@ -285,14 +434,15 @@ public final class ConfigLoader {
       if (!NAME.matcher(name).matches()) {
         s.problem(name, "\"" + name + "\" is not a valid name (expected letters, digits, - and _)");
       }
+      if (item.rawObject() == null) {
+        continue; // not an object: child() has said so
+      }
       if (needType) {
         item.string("type");
       }
       // The recovery and notification modules validate the rest of these keys.
       item.accept(item.keys().toArray(String[]::new));
-      if (item.rawObject() != null) {
-        out.put(name, item.rawObject());
-      }
+      out.put(name, item.rawObject());
     }
     return java.util.Collections.unmodifiableMap(out);
   }

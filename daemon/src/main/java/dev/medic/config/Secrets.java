@@ -23,8 +23,9 @@ public final class Secrets {
   private static final Pattern SECRET_KEY =
       Pattern.compile("(?i).*(password|passwd|pass|token|secret|authorization|api-?key|credential|cookie).*");
   private static final Pattern URI_PASSWORD = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\\s]*):([^@\\s]*)@");
+  /** A query parameter whose name holds a secret word: token, access_token, api_key, X-Amz-Signature. */
   private static final Pattern URI_QUERY_SECRET =
-      Pattern.compile("(?i)([?&](?:password|token|secret|key|sig|signature)=)[^&\\s]*");
+      Pattern.compile("(?i)([?&][\\w.-]*(?:pass|token|secret|key|sig|auth)[\\w.-]*=)[^&#\\s]*");
 
   private Secrets() {}
 

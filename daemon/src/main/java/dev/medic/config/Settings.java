@@ -3,10 +3,14 @@ package dev.medic.config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads one configuration object key by key, recording which keys were read and collecting every
@@ -24,6 +29,10 @@ import java.util.Set;
  * #reportUnknownKeys()} names whatever is left, with a "did you mean" hint.
  */
 public final class Settings {
+
+  /** Keys that read the same quoted or not; others are quoted in paths, as HOCON would need. */
+  private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]+");
+  private static final Pattern KB = Pattern.compile("(?<=[0-9\\s])KB\\s*$");
 
   private final ConfigObject object;
   private final String path;
@@ -57,7 +66,16 @@ public final class Settings {
   }
 
   public String pathOf(String key) {
-    return path.isEmpty() ? key : path + "." + key;
+    return join(path, key);
+  }
+
+  /**
+   * {@code path.key}, quoting a key that holds a dot, a space or the like, so that a reported path
+   * names one key unambiguously ({@code medic.checks."my app"}, not {@code medic.checks.my app}).
+   */
+  public static String join(String path, String key) {
+    String k = PLAIN_KEY.matcher(key).matches() ? key : ConfigUtil.quoteString(key);
+    return path.isEmpty() ? k : path + "." + k;
   }
 
   public boolean has(String key) {
@@ -66,20 +84,28 @@ public final class Settings {
     return v != null && v.valueType() != ConfigValueType.NULL;
   }
 
-  /** The keys present in this object, in file order where typesafe keeps it. */
+  /**
+   * The keys present in this object in the order they are written. typesafe keeps no order (its
+   * objects are hash maps), so checks would be planned, printed and started in an order that is
+   * neither the file's nor alphabetical; keys are sorted by file and line, then by name.
+   */
   public Set<String> keys() {
     if (object == null) {
       return Set.of();
     }
-    // typesafe-config keeps no key order; the file's order is what operators expect to see.
-    List<String> sorted = new ArrayList<>(object.keySet());
-    sorted.sort(java.util.Comparator.<String>comparingInt(k -> lineOf(object.get(k))).thenComparing(k -> k));
-    return java.util.Collections.unmodifiableSet(new LinkedHashSet<>(sorted));
+    List<String> keys = new ArrayList<>(object.keySet());
+    keys.sort(Comparator.comparing((String k) -> fileOf(object.get(k).origin()))
+        .thenComparingInt(k -> object.get(k).origin().lineNumber())
+        .thenComparing(Comparator.naturalOrder()));
+    return Collections.unmodifiableSet(new LinkedHashSet<>(keys));
   }
 
-  private static int lineOf(ConfigValue v) {
-    int line = v.origin() == null ? -1 : v.origin().lineNumber();
-    return line < 0 ? Integer.MAX_VALUE : line;
+  private static String fileOf(ConfigOrigin origin) {
+    if (origin.filename() != null) {
+      return origin.filename();
+    }
+    // description() would carry the line number, so text parsed from a string sorts as one file.
+    return origin.resource() != null ? origin.resource() : "";
   }
 
   /** Reports a problem on {@code key} (at its line, or at this object's line when it is absent). */
@@ -193,7 +219,7 @@ public final class Settings {
     }
     Optional<Double> d = asNumber(v);
     if (d.isEmpty()) {
-      problem(key, "\"" + v.unwrapped() + "\" is not a number");
+      problem(key, "\"" + v.unwrapped() + "\" is not a number (expected e.g. 42 or 0.5)");
       return fallback;
     }
     return d.get();
@@ -211,7 +237,7 @@ public final class Settings {
   public Duration positiveDuration(String key, Duration fallback) {
     Duration d = duration(key, fallback);
     if (d != null && (d.isZero() || d.isNegative())) {
-      problem(key, d + " must be greater than zero (expected a duration such as 5s)");
+      problem(key, ConfigLoader.human(d) + " is not above zero (expected a duration such as 5s)");
       return fallback;
     }
     return d;
@@ -293,7 +319,7 @@ public final class Settings {
     for (Map.Entry<String, ConfigValue> e : ((ConfigObject) v).entrySet()) {
       ConfigValue item = e.getValue();
       if (item.valueType() == ConfigValueType.OBJECT || item.valueType() == ConfigValueType.LIST) {
-        problems.add(item.origin(), pathOf(key) + "." + e.getKey(), "is " + typeName(item) + " (expected a string)");
+        problems.add(item.origin(), join(pathOf(key), e.getKey()), "is " + typeName(item) + " (expected a string)");
       } else if (item.valueType() != ConfigValueType.NULL) {
         out.put(e.getKey(), String.valueOf(item.unwrapped()));
       }
@@ -350,7 +376,9 @@ public final class Settings {
 
   public Optional<Duration> parseDuration(String key, ConfigValue v) {
     if (v.valueType() == ConfigValueType.STRING || v.valueType() == ConfigValueType.NUMBER) {
-      if (v.valueType() == ConfigValueType.NUMBER && ((Number) v.unwrapped()).doubleValue() != 0) {
+      // typesafe reads a bare number as milliseconds: "3" would silently be 3ms, not 3s.
+      Optional<Double> bare = asNumber(v);
+      if (bare.isPresent() && bare.get() != 0) {
         problems.add(v.origin(), pathOf(key),
             v.unwrapped() + " has no unit (expected a duration such as 500ms, 5s, 2m, 1h, 7d)");
         return Optional.empty();
@@ -367,8 +395,13 @@ public final class Settings {
   }
 
   public Optional<Long> parseBytes(String key, ConfigValue v) {
+    ConfigValue parsed = v;
+    if (v.valueType() == ConfigValueType.STRING) {
+      // typesafe knows kB but not KB; operators write KB, as they write MB and GB (all decimal).
+      parsed = ConfigValueFactory.fromAnyRef(KB.matcher((String) v.unwrapped()).replaceFirst("kB"));
+    }
     try {
-      long b = ConfigFactory.empty().withValue("v", v).getBytes("v");
+      long b = ConfigFactory.empty().withValue("v", parsed).getBytes("v");
       if (b >= 0) {
         return Optional.of(b);
       }
