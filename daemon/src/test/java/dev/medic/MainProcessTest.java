@@ -1,0 +1,117 @@
+package dev.medic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.medic.testing.HungServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** medic as an operator runs it: a separate JVM, real signals, real exit codes. */
+class MainProcessTest {
+
+  @TempDir
+  Path tmp;
+
+  private Process start(String... args) throws IOException {
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", cp, "dev.medic.Main"));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("out.log").toFile()).start();
+  }
+
+  private String output() throws IOException {
+    return Files.readString(tmp.resolve("out.log"), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void runAnswersReadyAndStopsCleanlyOnSigterm() throws Exception {
+    int port = HungServer.freePort();
+    Path conf = tmp.resolve("medic.conf");
+    Files.writeString(conf, """
+        medic {
+          http.port = %d
+          checks {
+            root { type = disk, path = "/" }
+            self { type = http, url = "http://127.0.0.1:%d/health" }
+          }
+        }
+        """.formatted(port, port));
+    Process p = start("run", "--config", conf.toString());
+    HttpClient client = HttpClient.newHttpClient();
+    int ready = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (ready != 200 && System.nanoTime() < deadline && p.isAlive()) {
+      try {
+        ready = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+      } catch (IOException notYet) {
+        ready = 0;
+      }
+      if (ready != 200) {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(ready).as(output()).isEqualTo(200);
+    p.destroy(); // SIGTERM
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(output()).isZero();
+    assertThat(output()).contains("signal=TERM", "medic stopped");
+  }
+
+  @Test
+  void aBrokenConfigExits78NamingFileLineAndKey() throws Exception {
+    Path conf = tmp.resolve("broken.conf");
+    Files.writeString(conf, """
+        medic {
+          checks {
+            app {
+              type = http
+              url = "http://127.0.0.1:1/health"
+              timeout = 40s
+            }
+          }
+        }
+        """);
+    Process p = start("run", "--config", conf.toString());
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(78);
+    assertThat(output()).contains(conf + ":6: medic.checks.app.timeout: timeout 40s is not below interval 30s");
+  }
+
+  @Test
+  void probeExitsWithTheWorstStatusLikeANagiosPlugin() throws Exception {
+    Path conf = tmp.resolve("probe.conf");
+    Files.writeString(conf, """
+        medic.checks {
+          root { type = disk, path = "/" }
+          nothing-there { type = tcp, host = "127.0.0.1", port = %d, timeout = 1s }
+        }
+        """.formatted(HungServer.freePort()));
+    Process p = start("probe", "--config", conf.toString());
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(output()).isEqualTo(2);
+    assertThat(output()).contains("CHECK", "nothing-there", "critical", "refused", "used=");
+
+    Process one = start("probe", "--config", conf.toString(), "--check", "root");
+    assertThat(one.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(one.exitValue()).as(output()).isIn(0, 1, 2);
+    assertThat(output()).doesNotContain("nothing-there");
+
+    Process missing = start("probe", "--config", conf.toString(), "--check", "nope");
+    assertThat(missing.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(missing.exitValue()).isEqualTo(64);
+  }
+}
