@@ -72,6 +72,29 @@ class MainProcessTest {
   }
 
   @Test
+  void jsonLogsCarryTheCheckAsAField() throws Exception {
+    Path conf = tmp.resolve("json.conf");
+    Files.writeString(conf, """
+        medic {
+          http.port = %d
+          log.format = json
+          checks.root { type = disk, path = "/" }
+        }
+        """.formatted(HungServer.freePort()));
+    Process p = start("run", "--config", conf.toString());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!output().contains("state changed") && System.nanoTime() < deadline && p.isAlive()) {
+      Thread.sleep(100);
+    }
+    p.destroy();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    String line = output().lines().filter(l -> l.contains("state changed")).findFirst().orElseThrow();
+    io.vertx.core.json.JsonObject json = new io.vertx.core.json.JsonObject(line);
+    assertThat(json.getString("level")).isEqualTo("INFO");
+    assertThat(json.getJsonArray("kvpList").encode()).contains("{\"check\":\"root\"}", "{\"to\":\"ok\"}");
+  }
+
+  @Test
   void aBrokenConfigExits78NamingFileLineAndKey() throws Exception {
     Path conf = tmp.resolve("broken.conf");
     Files.writeString(conf, """

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
@@ -433,7 +434,10 @@ public final class HttpProbe implements Probe {
   /** The shared client for this probe's settings, obtained once. */
   private synchronized HttpClientAgent client() {
     if (client == null) {
-      client = vertx.httpClientBuilder().with(clientOptions(config.keepAlive(), config.tls())).build();
+      // More than Vert.x's 5 connections per host: several checks often watch one host, and a
+      // hung endpoint there must not queue the others behind it.
+      client = vertx.httpClientBuilder().with(clientOptions(config.keepAlive(), config.tls()))
+          .with(new PoolOptions().setHttp1MaxSize(32)).build();
     }
     return client;
   }

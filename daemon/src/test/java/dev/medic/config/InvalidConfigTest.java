@@ -74,6 +74,13 @@ class InvalidConfigTest {
     for (int i = 0; i < expected.size(); i++) {
       assertThat(reported.get(i)).as("problem %d of %s:%n%s", i + 1, name, report).contains(expected.get(i));
     }
+
+    // The same file through the command line: exit 78 (EX_CONFIG), the same lines on stderr.
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = dev.medic.cli.Cli.execute(new String[] {"check", "--config", conf.toString()},
+        new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(err), FakeProbeTypes.all());
+    assertThat(code).as("exit code of medic check on %s", name).isEqualTo(78);
+    assertThat(err.toString()).contains(expected);
   }
 
   @Test
