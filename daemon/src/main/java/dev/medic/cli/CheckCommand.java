@@ -4,10 +4,12 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import dev.medic.ExitCodes;
+import dev.medic.config.ActionConfig;
 import dev.medic.config.CheckConfig;
 import dev.medic.config.MedicConfig;
 import dev.medic.config.Secrets;
 import dev.medic.evaluate.Threshold;
+import dev.medic.recovery.Policy;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,7 +39,7 @@ public final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (Session rt = new Session(false, cli.probeTypes())) {
+    try (Session rt = new Session(false, cli.plugins())) {
       Optional<MedicConfig> cfg = rt.load(config.resolve(), spec.commandLine().getErr());
       if (cfg.isEmpty()) {
         return ExitCodes.CONFIG;
@@ -87,7 +89,17 @@ public final class CheckCommand implements Callable<Integer> {
         out.printf("      on critical: %s%n", String.join(", ", check.onCritical()));
       }
     }
-    printNamed(out, "action(s)", c.actions(), concise);
+    if (!c.actions().isEmpty()) {
+      out.printf("%d action(s):%n", c.actions().size());
+      for (ActionConfig a : c.actions().values()) {
+        Policy p = a.policy();
+        out.printf("  %s (%s): at most %d attempts within %s, back-off %s..%s, cooldown %s, %s, timeout %s%s%n",
+            a.name(), a.type(), p.maxAttempts(), human(p.within()), human(p.backoffInitial()), human(p.backoffMax()),
+            human(p.cooldown()), p.verify() ? "verified " + human(p.grace()) + " after" : "not verified",
+            human(p.timeout()), p.dryRun() ? ", dry-run" : "");
+        out.printf("      settings: %s%n", Secrets.mask(a.raw()).render(concise));
+      }
+    }
     printNamed(out, "notification channel(s)", c.channels(), concise);
     out.flush();
   }

@@ -1,6 +1,8 @@
 package dev.medic.cli;
 
 import dev.medic.ExitCodes;
+import dev.medic.Plugins;
+import dev.medic.recovery.ActionTypes;
 import dev.medic.probe.ProbeTypes;
 import java.io.PrintWriter;
 import java.util.function.Supplier;
@@ -19,15 +21,15 @@ public final class Cli implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   /** Looked up only by the subcommands that read a configuration. */
-  private final Supplier<ProbeTypes> probeTypes;
+  private final Supplier<Plugins> plugins;
 
-  private Cli(Supplier<ProbeTypes> probeTypes) {
-    this.probeTypes = probeTypes;
+  private Cli(Supplier<Plugins> plugins) {
+    this.plugins = plugins;
   }
 
-  /** The probe types a configuration's checks may use. */
-  ProbeTypes probeTypes() {
-    return probeTypes.get();
+  /** The plug-in types a configuration may use. */
+  Plugins plugins() {
+    return plugins.get();
   }
 
   @Override
@@ -37,7 +39,7 @@ public final class Cli implements Runnable {
 
   /** Runs the command line and returns the exit code; {@code run} returns only when medic stops. */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    return execute(args, out, err, ProbeTypes::discover);
+    return execute(args, out, err, Plugins::discover);
   }
 
   /**
@@ -45,11 +47,16 @@ public final class Cli implements Runnable {
    * path, for an application that embeds medic (or a test) and brings its own.
    */
   public static int execute(String[] args, PrintWriter out, PrintWriter err, ProbeTypes probeTypes) {
-    return execute(args, out, err, () -> probeTypes);
+    return execute(args, out, err, () -> new Plugins(probeTypes, ActionTypes.discover()));
   }
 
-  private static int execute(String[] args, PrintWriter out, PrintWriter err, Supplier<ProbeTypes> probeTypes) {
-    CommandLine cl = new CommandLine(new Cli(probeTypes));
+  /** Runs the command line with exactly these plug-in types. */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err, Plugins plugins) {
+    return execute(args, out, err, () -> plugins);
+  }
+
+  private static int execute(String[] args, PrintWriter out, PrintWriter err, Supplier<Plugins> plugins) {
+    CommandLine cl = new CommandLine(new Cli(plugins));
     cl.setOut(out);
     cl.setErr(err);
     cl.setExitCodeExceptionMapper(e -> ExitCodes.USAGE);

@@ -48,7 +48,7 @@ public final class ProbeCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (Session rt = new Session(false, cli.probeTypes())) {
+    try (Session rt = new Session(false, cli.plugins())) {
       Optional<MedicConfig> loaded = rt.load(config.resolve(), err);
       if (loaded.isEmpty()) {
         return ExitCodes.CONFIG;

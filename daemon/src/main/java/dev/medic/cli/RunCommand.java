@@ -31,7 +31,7 @@ public final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Session rt = new Session(true, cli.probeTypes());
+    Session rt = new Session(true, cli.plugins());
     Optional<MedicConfig> cfg = rt.load(config.resolve(), spec.commandLine().getErr());
     if (cfg.isEmpty()) {
       rt.close();

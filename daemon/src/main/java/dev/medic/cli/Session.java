@@ -5,7 +5,7 @@ import dev.medic.config.ConfigException;
 import dev.medic.config.ConfigLoader;
 import dev.medic.config.MedicConfig;
 import dev.medic.metrics.MedicMetrics;
-import dev.medic.probe.ProbeTypes;
+import dev.medic.Plugins;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
 import java.util.Optional;
@@ -19,13 +19,13 @@ final class Session implements AutoCloseable {
   final Vertx vertx;
   final ConfigLoader loader;
 
-  Session(boolean jvmMetrics, ProbeTypes probeTypes) {
+  Session(boolean jvmMetrics, Plugins plugins) {
     metrics = new MedicMetrics(MedicMetrics.newRegistry());
     if (jvmMetrics) {
       metrics.bindJvm();
     }
     vertx = Daemon.newVertx(metrics);
-    loader = new ConfigLoader(probeTypes, vertx);
+    loader = new ConfigLoader(plugins.probes(), plugins.actions(), vertx);
   }
 
   /** The validated configuration, or empty after printing every problem to {@code err}. */

@@ -20,6 +20,11 @@ import dev.medic.probe.ProbeContext;
 import dev.medic.probe.ProbeType;
 import dev.medic.probe.ProbeTypes;
 import dev.medic.probe.Unit;
+import dev.medic.recovery.Action;
+import dev.medic.recovery.ActionContext;
+import dev.medic.recovery.ActionType;
+import dev.medic.recovery.ActionTypes;
+import dev.medic.recovery.Policy;
 import io.vertx.core.Vertx;
 import java.io.File;
 import java.net.InetAddress;
@@ -51,14 +56,24 @@ public final class ConfigLoader {
   /** A required substitution as typesafe renders it: {@code ${NAME}}, not {@code ${?NAME}}. */
   private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{(?!\\?)\\s*([^}]+?)\\s*}");
   private static final Set<String> LIMIT_KEYS = Set.of("warning", "critical", "hysteresis");
+  private static final Policy DEFAULT_POLICY = new Policy(3, Duration.ofMinutes(30), Duration.ofSeconds(10),
+      Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(1), true, Duration.ofSeconds(10),
+      Duration.ofSeconds(30), false);
   private static final MeasurementSpec LATENCY = MeasurementSpec.higherIsWorse(Unit.SECONDS);
 
   private final ProbeTypes probeTypes;
+  private final ActionTypes actionTypes;
   private final Vertx vertx;
 
-  /** @param vertx handed to probe types while they validate; they must not start anything with it */
+  /** With the action types registered on the class path. */
   public ConfigLoader(ProbeTypes probeTypes, Vertx vertx) {
+    this(probeTypes, ActionTypes.discover(), vertx);
+  }
+
+  /** @param vertx handed to probe and action types while they validate; they must not start anything */
+  public ConfigLoader(ProbeTypes probeTypes, ActionTypes actionTypes, Vertx vertx) {
     this.probeTypes = probeTypes;
+    this.actionTypes = actionTypes;
     this.vertx = vertx;
   }
 
@@ -228,7 +243,8 @@ public final class ConfigLoader {
     String logLevel = log.choice("level", "info", "trace", "debug", "info", "warn", "error");
     String instance = medic.optString("instance").filter(s -> !s.isBlank()).orElseGet(ConfigLoader::hostName);
 
-    Map<String, ConfigObject> actions = namedObjects(medic.child("actions"), true);
+    Policy defaults = policy(medic.child("recovery"), DEFAULT_POLICY, dryRun, false);
+    Map<String, ActionConfig> actions = actions(medic.child("actions"), defaults);
     Map<String, ConfigObject> notify = namedObjects(medic.child("notify"), true);
 
     Settings checksSettings = medic.child("checks");
@@ -252,7 +268,7 @@ public final class ConfigLoader {
   }
 
   private CheckConfig check(String name, Settings c, Duration interval, Duration timeout, Duration retry,
-      int fall, int rise, int flapChanges, Duration flapWindow, Map<String, ConfigObject> actions) {
+      int fall, int rise, int flapChanges, Duration flapWindow, Map<String, ActionConfig> actions) {
     if (c.rawObject() == null) {
       return null; // not an object: child() has said so, and there is nothing more to read
     }
@@ -425,6 +441,59 @@ public final class ConfigLoader {
         yield n;
       }
     };
+  }
+
+  private Map<String, ActionConfig> actions(Settings s, Policy defaults) {
+    Map<String, ActionConfig> out = new LinkedHashMap<>();
+    for (String name : s.keys()) {
+      Settings a = s.child(name);
+      if (!NAME.matcher(name).matches()) {
+        s.problem(name, "\"" + name + "\" is not a valid name (expected letters, digits, - and _)");
+      }
+      if (a.rawObject() == null) {
+        continue; // not an object: child() has said so
+      }
+      String typeName = a.string("type");
+      Optional<ActionType> type = actionTypes.find(typeName);
+      Policy policy = policy(a, defaults, defaults.dryRun(), true);
+      if (type.isEmpty()) {
+        if (!typeName.isEmpty()) {
+          a.problem("type", DidYouMean.unknownMessage("action type \"" + typeName + "\"", typeName,
+              actionTypes.names()));
+        }
+        a.accept(a.keys().toArray(String[]::new));
+        continue;
+      }
+      try {
+        Action action = type.get().create(a, new ActionContext(vertx, name, policy.timeout()));
+        action.close();
+      } catch (RuntimeException e) {
+        a.problem("the " + typeName + " action could not be built: " + e.getMessage());
+      }
+      out.put(name, new ActionConfig(name, type.get(), a.rawObject(), policy));
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** The policy keys of an action, or of {@code medic.recovery} for the defaults. */
+  private static Policy policy(Settings s, Policy d, boolean dryRun, boolean perAction) {
+    int maxAttempts = s.integer("max-attempts", d.maxAttempts(), 1, 1000);
+    Duration within = s.positiveDuration("within", d.within());
+    Settings backoff = s.child("backoff");
+    Duration initial = backoff.positiveDuration("initial", d.backoffInitial());
+    Duration max = backoff.positiveDuration("max", d.backoffMax());
+    if (max.compareTo(initial) < 0) {
+      backoff.problem("max", "max " + human(max) + " is below initial " + human(initial)
+          + " (expected max ≥ initial)");
+    }
+    Duration stableAfter = s.positiveDuration("stable-after", d.stableAfter());
+    Duration cooldown = s.duration("cooldown", d.cooldown());
+    boolean verify = s.bool("verify", d.verify());
+    Duration grace = s.duration("grace", d.grace());
+    Duration timeout = s.positiveDuration("timeout", d.timeout());
+    // medic.dry-run is the global switch; an action may also be dry on its own.
+    boolean dry = perAction ? s.bool("dry-run", dryRun) : dryRun;
+    return new Policy(maxAttempts, within, initial, max, stableAfter, cooldown, verify, grace, timeout, dry);
   }
 
   private static Map<String, ConfigObject> namedObjects(Settings s, boolean needType) {

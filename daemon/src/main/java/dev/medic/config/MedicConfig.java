@@ -10,8 +10,8 @@ import java.util.Map;
  * old one when the new one is invalid.
  *
  * @param source where it was read from (a file path, or "embedded default")
- * @param actions and {@code channels} (medic.notify): the raw action and channel definitions, checked for a type and
- *     resolvable names here; their own keys are validated by the recovery and notification modules
+ * @param actions the recovery actions, validated with their policies
+ * @param channels (medic.notify) the raw channel definitions, checked here for a type only
  */
 public record MedicConfig(
     String source,
@@ -23,5 +23,5 @@ public record MedicConfig(
     String logFormat,
     String logLevel,
     Map<String, CheckConfig> checks,
-    Map<String, ConfigObject> actions,
+    Map<String, ActionConfig> actions,
     Map<String, ConfigObject> channels) {}

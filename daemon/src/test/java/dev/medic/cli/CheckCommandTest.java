@@ -60,7 +60,8 @@ class CheckCommandTest {
   private static Run medic(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Cli.execute(args, new PrintWriter(out), new PrintWriter(err), FakeProbeTypes.all());
+    int code = Cli.execute(args, new PrintWriter(out), new PrintWriter(err),
+        new dev.medic.Plugins(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all()));
     return new Run(code, out.toString(), err.toString());
   }
 

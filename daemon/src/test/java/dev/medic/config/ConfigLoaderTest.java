@@ -27,7 +27,7 @@ class ConfigLoaderTest {
   @BeforeAll
   static void setUp() {
     vertx = Vertx.vertx();
-    loader = new ConfigLoader(FakeProbeTypes.all(), vertx);
+    loader = new ConfigLoader(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all(), vertx);
   }
 
   @AfterAll

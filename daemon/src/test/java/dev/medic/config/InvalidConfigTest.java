@@ -35,7 +35,7 @@ class InvalidConfigTest {
   @BeforeAll
   static void setUp() {
     vertx = Vertx.vertx();
-    loader = new ConfigLoader(FakeProbeTypes.all(), vertx);
+    loader = new ConfigLoader(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all(), vertx);
   }
 
   @AfterAll
@@ -78,7 +78,8 @@ class InvalidConfigTest {
     // The same file through the command line: exit 78 (EX_CONFIG), the same lines on stderr.
     java.io.StringWriter err = new java.io.StringWriter();
     int code = dev.medic.cli.Cli.execute(new String[] {"check", "--config", conf.toString()},
-        new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(err), FakeProbeTypes.all());
+        new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(err),
+        new dev.medic.Plugins(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all()));
     assertThat(code).as("exit code of medic check on %s", name).isEqualTo(78);
     assertThat(err.toString()).contains(expected);
   }
