@@ -9,5 +9,8 @@ public final class Bus {
   /** Sent: a check name whose probe noticed a failure between cycles (reactive detection). */
   public static final String REPROBE = "medic.reprobe";
 
+  /** Published: a recovery step (started, succeeded, failed, exhausted, skipped, reset), as JSON. */
+  public static final String RECOVERY = "medic.recovery";
+
   private Bus() {}
 }

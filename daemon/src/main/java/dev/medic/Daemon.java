@@ -3,6 +3,9 @@ package dev.medic;
 import dev.medic.api.ApiVerticle;
 import dev.medic.config.MedicConfig;
 import dev.medic.metrics.MedicMetrics;
+import dev.medic.recovery.Journal;
+import dev.medic.recovery.Maintenance;
+import dev.medic.recovery.RecoveryVerticle;
 import dev.medic.schedule.LiveChecks;
 import dev.medic.schedule.SchedulerVerticle;
 import io.vertx.core.Future;
@@ -27,10 +30,12 @@ public final class Daemon {
   private final MedicConfig config;
   private final MedicMetrics metrics;
   private final LiveChecks live = new LiveChecks();
+  private final Maintenance maintenance = new Maintenance();
+  private final java.util.List<String> deployments = new java.util.ArrayList<>();
   private SchedulerVerticle scheduler;
+  private RecoveryVerticle recovery;
   private ApiVerticle api;
-  private String schedulerId;
-  private String apiId;
+  private Journal journal;
 
   private Daemon(Vertx vertx, MedicConfig config, MedicMetrics metrics) {
     this.vertx = vertx;
@@ -48,17 +53,33 @@ public final class Daemon {
 
   public static Future<Daemon> start(Vertx vertx, MedicConfig config, MedicMetrics metrics) {
     Daemon d = new Daemon(vertx, config, metrics);
-    d.scheduler = new SchedulerVerticle(config, d.live, metrics, Clock.systemUTC());
-    d.api = new ApiVerticle(config.http(), config.instance(), d.live, metrics, d.scheduler::lastHeartbeatNanos);
-    // The API first: a check that probes medic's own endpoint must find it listening.
-    return vertx.deployVerticle(d.api)
+    Clock clock = Clock.systemUTC();
+    return Journal.open(vertx, config.journalDir())
+        .recover(e -> Future.failedFuture(new IllegalStateException("cannot open the journal in "
+            + config.journalDir() + " (" + e.getMessage() + "); set medic.journal.dir to a writable directory", e)))
+        .compose(journal -> {
+          d.journal = journal;
+          d.scheduler = new SchedulerVerticle(config, d.live, metrics, clock);
+          d.recovery = new RecoveryVerticle(config, d.live, d.scheduler, journal, d.maintenance, metrics, clock,
+              new java.util.Random());
+          d.api = new ApiVerticle(config, d.live, metrics, d.scheduler::lastHeartbeatNanos, d.scheduler, d.recovery,
+              d.maintenance);
+          // The API first, so that a check of medic's own endpoint finds it listening; recovery
+          // before the scheduler, so that it hears the first results.
+          return vertx.deployVerticle(d.api);
+        })
         .compose(id -> {
-          d.apiId = id;
+          d.deployments.add(id);
+          return vertx.deployVerticle(d.recovery);
+        })
+        .compose(id -> {
+          d.deployments.add(id);
           return vertx.deployVerticle(d.scheduler);
         })
         .map(id -> {
-          d.schedulerId = id;
+          d.deployments.add(id);
           log.atInfo().addKeyValue("instance", config.instance()).addKeyValue("checks", config.checks().size())
+              .addKeyValue("actions", config.actions().size()).addKeyValue("journal", config.journalDir())
               .addKeyValue("api", "http://" + config.http().host() + ":" + d.api.port()).log("medic started");
           return d;
         })
@@ -77,16 +98,27 @@ public final class Daemon {
     return config;
   }
 
+  public RecoveryVerticle recovery() {
+    return recovery;
+  }
+
   public Vertx vertx() {
     return vertx;
   }
 
-  /** Stops probing and serving; bounded so that a stuck probe cannot hold up SIGTERM. */
+  /**
+   * Stops probing, recovering and serving, in the reverse order of start, then flushes the
+   * journal; bounded so that a stuck probe or action cannot hold up SIGTERM for long.
+   */
   public Future<Void> stop() {
-    Future<Void> apiDown = apiId == null ? Future.succeededFuture() : vertx.undeploy(apiId);
-    return apiDown
-        .compose(v -> schedulerId == null ? Future.succeededFuture() : vertx.undeploy(schedulerId))
-        .timeout(Duration.ofSeconds(10).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      chain = chain.compose(v -> vertx.undeploy(id).recover(e -> Future.succeededFuture()));
+    }
+    return chain
+        .compose(v -> journal == null ? Future.<Void>succeededFuture() : journal.close())
+        .timeout(Duration.ofSeconds(15).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .onComplete(ar -> log.atInfo().log("medic stopped"));
   }
 }

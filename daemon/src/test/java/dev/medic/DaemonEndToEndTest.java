@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class DaemonEndToEndTest {
 
+  @org.junit.jupiter.api.io.TempDir
+  java.nio.file.Path journalDir;
   private Vertx targets;
   private final List<HttpServer> healthy = new ArrayList<>();
   private final List<HungServer> hung = new ArrayList<>();
@@ -78,7 +80,8 @@ class DaemonEndToEndTest {
     MedicMetrics metrics = new MedicMetrics(MedicMetrics.newRegistry());
     vertx = Daemon.newVertx(metrics);
     MedicConfig cfg = new ConfigLoader(ProbeTypes.discover(), vertx).loadString(
-        "medic { http.port = 0, timeout = 2s, interval = 30s\n checks {\n" + checks + "} }", "e2e.conf");
+        "medic { http.port = 0, timeout = 2s, interval = 30s, journal.dir = \"" + journalDir + "\"\n checks {\n"
+            + checks + "} }", "e2e.conf");
     long t0 = System.nanoTime();
     daemon = join(Daemon.start(vertx, cfg, metrics));
 

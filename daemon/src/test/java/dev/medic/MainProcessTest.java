@@ -29,7 +29,10 @@ class MainProcessTest {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", cp, "dev.medic.Main"));
     cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("out.log").toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    // Each run journals into this test's own directory, never /var/lib/medic.
+    pb.environment().put("MEDIC_JOURNAL_DIR", tmp.resolve("journal").toString());
+    return pb.redirectErrorStream(true).redirectOutput(tmp.resolve("out.log").toFile()).start();
   }
 
   private String output() throws IOException {

@@ -8,27 +8,46 @@ import dev.medic.schedule.LiveChecks;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import dev.medic.recovery.Maintenance;
 
 /** Builds the {@code /status} document of DESIGN §7 from the live checks. */
 public final class StatusJson {
 
   private StatusJson() {}
 
-  public static JsonObject overall(String instance, LiveChecks live) {
+  /** What {@code /status} adds from recovery: per-check views, recent attempts, maintenance. */
+  public interface Recovery {
+    JsonObject view(String check);
+
+    List<JsonObject> recent();
+
+    Optional<Maintenance.Window> maintenance(String check);
+
+    List<Maintenance.Window> windows();
+  }
+
+  public static JsonObject overall(String instance, LiveChecks live, Recovery recovery) {
     JsonArray checks = new JsonArray();
     for (CheckRuntime c : live.all()) {
-      checks.add(check(c, live));
+      checks.add(check(c, live, recovery));
+    }
+    JsonArray windows = new JsonArray();
+    for (Maintenance.Window w : recovery.windows()) {
+      windows.add(w.toJson());
     }
     return new JsonObject()
         .put("status", live.overall().label())
         .put("instance", instance)
         .put("ready", live.ready())
         .put("checks", checks)
-        .put("actions", new JsonArray());
+        .put("actions", new JsonArray(List.copyOf(recovery.recent())))
+        .put("maintenance", windows);
   }
 
-  public static JsonObject check(CheckRuntime c, LiveChecks live) {
+  public static JsonObject check(CheckRuntime c, LiveChecks live, Recovery recovery) {
     CheckState s = c.state();
     ProbeResult r = s.lastResult();
     JsonObject measurements = new JsonObject();
@@ -62,7 +81,7 @@ public final class StatusJson {
         .put("flapping", s.flapping())
         .put("suppressedBy", new JsonArray(live.suppressedBy(c.name())))
         .put("dependsOn", new JsonArray(c.config().dependsOn()))
-        .put("maintenance", null)
-        .put("recovery", null);
+        .put("maintenance", recovery.maintenance(c.name()).map(Maintenance.Window::toJson).orElse(null))
+        .put("recovery", recovery.view(c.name()));
   }
 }

@@ -35,6 +35,7 @@ public final class MedicMetrics {
   private final PrometheusMeterRegistry registry;
   private final Map<String, CheckMeters> checks = new ConcurrentHashMap<>();
   private final AtomicReference<Double> schedulerLag = new AtomicReference<>(0.0);
+  private final Map<String, Meter> budgets = new ConcurrentHashMap<>();
   private JvmGcMetrics gcMetrics;
 
   public MedicMetrics(PrometheusMeterRegistry registry) {
@@ -124,6 +125,31 @@ public final class MedicMetrics {
       });
       holder[0] = e.getValue().value();
     }
+  }
+
+  /** Counts one finished recovery attempt ({@code success}, {@code failure} or {@code dry-run}). */
+  public void recoveryAttempt(String action, String check, String outcome) {
+    Counter.builder("medic.recovery.attempts")
+        .description("Recovery action attempts, by outcome")
+        .tags("action", action, "check", check, "outcome", outcome)
+        .register(registry).increment();
+  }
+
+  /** Attempts left for (action, check); read at scrape time from {@code remaining}. */
+  public void recoveryBudget(String action, String check, java.util.function.IntSupplier remaining) {
+    String key = action + "\u0000" + check;
+    budgets.computeIfAbsent(key, k -> Gauge.builder("medic.recovery.budget.remaining", remaining::getAsInt)
+        .description("Recovery attempts left before the check is exhausted")
+        .tags("action", action, "check", check)
+        .register(registry));
+  }
+
+  /** Removes the budget gauges (when recovery stops). */
+  public void removeRecoveryBudgets() {
+    for (Meter m : budgets.values()) {
+      registry.remove(m);
+    }
+    budgets.clear();
   }
 
   public void schedulerLag(Duration lag) {

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * runs of one check at once, and a hard deadline on every probe, so a hung target delays nothing
  * but its own check.
  */
-public final class SchedulerVerticle extends VerticleBase {
+public final class SchedulerVerticle extends VerticleBase implements dev.medic.recovery.CheckRunner {
 
   private static final Logger log = LoggerFactory.getLogger(SchedulerVerticle.class);
   private static final long HEARTBEAT_MS = 1000;
@@ -109,6 +109,7 @@ public final class SchedulerVerticle extends VerticleBase {
   }
 
   /** Probes a check now (outside its schedule) and returns the state that follows. */
+  @Override
   public Future<CheckState> runNow(String name) {
     CheckRuntime rt = checks.get(name);
     if (rt == null) {

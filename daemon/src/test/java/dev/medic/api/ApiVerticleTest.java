@@ -42,6 +42,9 @@ class ApiVerticleTest {
   private Daemon daemon;
   private WebClient client;
 
+  @org.junit.jupiter.api.io.TempDir
+  Path journalDir;
+
   @BeforeEach
   void start() throws Exception {
     metrics = new MedicMetrics(MedicMetrics.newRegistry());
@@ -55,12 +58,13 @@ class ApiVerticleTest {
         medic {
           http.port = 0
           startup-spread = 0s
+          journal.dir = "%s"
           checks {
             disk { type = scripted, thresholds { value { warning = 80, critical = 90 } } }
             slow { type = scripted, depends-on = [disk], description = "answers late once" }
           }
         }
-        """, "api-test.conf");
+        """.formatted(journalDir), "api-test.conf");
     daemon = join(Daemon.start(vertx, cfg, metrics));
     client = WebClient.create(vertx);
   }

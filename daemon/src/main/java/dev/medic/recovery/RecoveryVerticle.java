@@ -1,0 +1,545 @@
+package dev.medic.recovery;
+
+import dev.medic.Bus;
+import dev.medic.config.ActionConfig;
+import dev.medic.config.CheckConfig;
+import dev.medic.config.MedicConfig;
+import dev.medic.config.Problems;
+import dev.medic.config.Settings;
+import dev.medic.evaluate.CheckState;
+import dev.medic.metrics.MedicMetrics;
+import dev.medic.probe.Status;
+import dev.medic.schedule.CheckRuntime;
+import dev.medic.schedule.LiveChecks;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The recovery engine (DESIGN §5): when a check enters warning or critical, runs its
+ * {@code on-warning} / {@code on-critical} actions in order under their policies — budgets,
+ * back-off, cooldown, verification — and journals every step before it is published.
+ *
+ * <p>Nothing runs while the check is flapping, a check it depends on is critical, or it is in
+ * maintenance; the engine looks again when that ends. Once a check's attempts are used up it is
+ * "recovery exhausted": one critical event, then nothing until it recovers or an operator resets it.
+ * All state lives on this verticle's event loop; other threads read {@link #view(String)} copies.
+ */
+public final class RecoveryVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(RecoveryVerticle.class);
+  private static final int RECENT = 50;
+
+  private final MedicConfig config;
+  private final LiveChecks live;
+  private final CheckRunner runner;
+  private final Journal journal;
+  private final Maintenance maintenance;
+  private final MedicMetrics metrics;
+  private final Clock clock;
+  private final Random random;
+  private final Map<String, Action> actions = new LinkedHashMap<>();
+  private final Set<String> running = new HashSet<>();
+  private final Map<String, Long> retryTimers = new HashMap<>();
+  private final Map<String, Long> stableTimers = new HashMap<>();
+  private final Map<String, String> suppressed = new HashMap<>();
+  private final Deque<JsonObject> recent = new ArrayDeque<>();
+  private volatile Map<String, JsonObject> views = Map.of();
+  private volatile List<JsonObject> recentView = List.of();
+  private Ledger ledger = new Ledger();
+  private MessageConsumer<JsonObject> stateConsumer;
+
+  public RecoveryVerticle(MedicConfig config, LiveChecks live, CheckRunner runner, Journal journal,
+      Maintenance maintenance, MedicMetrics metrics, Clock clock, Random random) {
+    this.config = config;
+    this.live = live;
+    this.runner = runner;
+    this.journal = journal;
+    this.maintenance = maintenance;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.random = random;
+  }
+
+  @Override
+  public Future<?> start() {
+    for (ActionConfig a : config.actions().values()) {
+      actions.put(a.name(), a.actionType().create(
+          new Settings(a.raw(), a.path(), a.raw().origin(), new Problems(config.source())),
+          new ActionContext(vertx, a.name(), a.policy().timeout())));
+    }
+    return journal.readAll().map(records -> {
+      ledger = Ledger.replay(records);
+      Instant now = clock.instant();
+      for (JsonObject r : records) {
+        if (JournalKinds.MAINTENANCE.equals(r.getString("kind"))) {
+          if (r.getBoolean("ended", false)) {
+            maintenance.remove(r.getString("id"));
+          } else {
+            Maintenance.Window w = Maintenance.Window.fromJson(r);
+            if (w.until().isAfter(now)) {
+              maintenance.add(w);
+            }
+          }
+        } else if (r.containsKey("action") && r.getString("kind", "").startsWith("attempt")) {
+          remember(r);
+        }
+      }
+      for (CheckConfig c : config.checks().values()) {
+        for (String a : actionsOf(c)) {
+          metrics.recoveryBudget(a, c.name(), () -> remaining(c.name(), a));
+        }
+      }
+      stateConsumer = vertx.eventBus().consumer(Bus.STATE, msg -> onState(msg.body()));
+      publishViews();
+      return null;
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    metrics.removeRecoveryBudgets();
+    List<Future<Void>> closing = new ArrayList<>();
+    for (Action a : actions.values()) {
+      closing.add(a.close().recover(e -> Future.succeededFuture()));
+    }
+    Future<Void> unregister = stateConsumer == null ? Future.succeededFuture() : stateConsumer.unregister();
+    return Future.join(closing).compose(v -> unregister);
+  }
+
+  // ---- what the API calls (from any thread) ------------------------------------------------------
+
+  /** The check's recovery state for {@code /status}, or null when it has no actions. */
+  public JsonObject view(String check) {
+    return views.get(check);
+  }
+
+  /** The latest attempts, newest first, for {@code /status}. */
+  public List<JsonObject> recent() {
+    return recentView;
+  }
+
+  /** Clears an exhausted budget ({@code POST /checks/{name}/reset}) and looks at the check again. */
+  public Future<JsonObject> reset(String check) {
+    Promise<JsonObject> done = Promise.promise();
+    context.runOnContext(v -> {
+      boolean wasExhausted = ledger.exhausted(check);
+      JsonObject record = record(JournalKinds.RESET, check).put("message", "budget reset by an operator");
+      journal.append(record, true).onComplete(ar -> {
+        ledger.apply(record);
+        publish("reset", check, null, 0, "budget reset by an operator" + (wasExhausted ? " (was exhausted)" : ""),
+            false);
+        publishViews();
+        reconsider(check);
+        done.complete(new JsonObject().put("check", check).put("reset", true).put("wasExhausted", wasExhausted));
+      });
+    });
+    return done.future();
+  }
+
+  /** Runs an action now for an operator ({@code POST /actions/{name}/run}); bypasses budgets, is journaled. */
+  public Future<JsonObject> runAction(String actionName, String check) {
+    Promise<JsonObject> done = Promise.promise();
+    context.runOnContext(v -> {
+      ActionConfig a = config.actions().get(actionName);
+      String forCheck = check == null ? "" : check;
+      attempt(forCheck, a, true).onComplete(ar -> done.complete(ar.succeeded() ? ar.result()
+          : new JsonObject().put("action", actionName).put("outcome", "failure")
+              .put("message", String.valueOf(ar.cause().getMessage()))));
+    });
+    return done.future();
+  }
+
+  /** Starts a maintenance window (journaled, so it survives a restart) and returns it. */
+  public Future<Maintenance.Window> startMaintenance(Maintenance.Window w) {
+    maintenance.add(w);
+    JsonObject record = w.toJson().put("kind", JournalKinds.MAINTENANCE).put("ts", clock.instant().toString())
+        .put("instance", config.instance());
+    vertx.setTimer(Math.max(1, Duration.between(clock.instant(), w.until()).toMillis()), id -> endedMaintenance(w));
+    return journal.append(record, true).map(w);
+  }
+
+  /** Ends a window early; empty when there is no such window. */
+  public Future<Optional<Maintenance.Window>> endMaintenance(String id) {
+    Optional<Maintenance.Window> w = maintenance.remove(id);
+    if (w.isEmpty()) {
+      return Future.succeededFuture(w);
+    }
+    JsonObject record = new JsonObject().put("kind", JournalKinds.MAINTENANCE).put("id", id).put("ended", true)
+        .put("ts", clock.instant().toString()).put("instance", config.instance());
+    return journal.append(record, true).map(v -> {
+      context.runOnContext(x -> endedMaintenance(w.get()));
+      return w;
+    });
+  }
+
+  // ---- the engine ------------------------------------------------------------------------------
+
+  private void onState(JsonObject change) {
+    String check = change.getString("check");
+    String kind = change.getString("kind");
+    if ("status".equals(kind)) {
+      journal.append(record(JournalKinds.STATE, check).put("from", change.getString("from"))
+          .put("to", change.getString("to")).put("message", change.getString("message")), false);
+      ledger.apply(new JsonObject().put("kind", JournalKinds.STATE).put("check", check).put("to", change.getString("to")));
+    }
+    Status to = Status.valueOf(change.getString("to").toUpperCase(java.util.Locale.ROOT));
+    if (to == Status.OK) {
+      cancelRetry(check);
+      suppressed.remove(check);
+      scheduleStable(check);
+    } else if (to == Status.WARNING || to == Status.CRITICAL) {
+      cancelStable(check);
+      reconsider(check);
+    }
+    // A check that was critical holds back its dependents: they may act now.
+    if ("status".equals(kind) && "critical".equals(change.getString("from"))) {
+      for (CheckConfig c : config.checks().values()) {
+        if (c.dependsOn().contains(check)) {
+          reconsider(c.name());
+        }
+      }
+    }
+    publishViews();
+  }
+
+  /** Looks at a check afresh: runs, waits for or skips its actions as its state and budget say. */
+  private void reconsider(String check) {
+    CheckRuntime rt = live.find(check).orElse(null);
+    CheckConfig c = config.checks().get(check);
+    if (rt == null || c == null || running.contains(check)) {
+      return;
+    }
+    Status status = rt.state().status();
+    List<String> list = status == Status.CRITICAL ? c.onCritical() : status == Status.WARNING ? c.onWarning() : List.of();
+    if (list.isEmpty()) {
+      return;
+    }
+    if (ledger.exhausted(check)) {
+      return;
+    }
+    Optional<String> why = suppression(check, rt.state());
+    if (why.isPresent()) {
+      if (!why.get().equals(suppressed.put(check, why.get()))) {
+        journal.append(record(JournalKinds.SUPPRESSED, check).put("message", why.get()), false);
+        publish("skipped", check, null, 0, why.get(), false);
+        log.atInfo().addKeyValue("check", check).addKeyValue("reason", why.get()).log("recovery held back");
+      }
+      return;
+    }
+    suppressed.remove(check);
+    cancelRetry(check);
+    running.add(check);
+    runList(check, List.copyOf(list), 0).onComplete(ar -> {
+      running.remove(check);
+      publishViews();
+    });
+  }
+
+  /** Runs actions[i..] in order until one succeeds, the budget says wait, or it is exhausted. */
+  private Future<Void> runList(String check, List<String> list, int i) {
+    if (i >= list.size()) {
+      // Every action failed this round: look again when the earliest back-off ends.
+      scheduleRetry(check, list);
+      return Future.succeededFuture();
+    }
+    CheckRuntime rt = live.find(check).orElse(null);
+    if (rt == null || rt.state().status() == Status.OK) {
+      return Future.succeededFuture();
+    }
+    ActionConfig a = config.actions().get(list.get(i));
+    Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(check, a.name()), clock.instant(), random.nextDouble());
+    switch (d.kind()) {
+      case EXHAUSTED -> {
+        // This action is spent; the next one may still help. When all are, scheduleRetry says so.
+        return runList(check, list, i + 1);
+      }
+      case WAIT -> {
+        scheduleRetry(check, list);
+        return Future.succeededFuture();
+      }
+      default -> {
+        return attempt(check, a, false).compose(outcome -> "success".equals(outcome.getString("outcome"))
+            ? Future.succeededFuture()
+            : runList(check, list, i + 1));
+      }
+    }
+  }
+
+  private Future<Void> exhaust(String check, ActionConfig a) {
+    if (ledger.exhausted(check)) {
+      return Future.succeededFuture();
+    }
+    String message = "recovery exhausted: " + a.policy().maxAttempts() + " attempts of " + a.name() + " within "
+        + human(a.policy().within()) + " did not fix " + check;
+    JsonObject record = record(JournalKinds.EXHAUSTED, check).put("action", a.name()).put("message", message);
+    return journal.append(record, true).map(v -> {
+      ledger.apply(record);
+      log.atError().addKeyValue("check", check).addKeyValue("action", a.name()).log(message);
+      publish("exhausted", check, a.name(), 0, message, false);
+      return null;
+    });
+  }
+
+  /**
+   * One attempt: journaled (fsynced) before it runs and after, verified by a re-probe when the
+   * policy says so. {@code manual} attempts come from an operator and do not need a failing check.
+   */
+  private Future<JsonObject> attempt(String check, ActionConfig a, boolean manual) {
+    int number = ledger.attempts(check, a.name()).size() + 1;
+    Action action = actions.get(a.name());
+    boolean dry = a.policy().dryRun();
+    JsonObject started = record(JournalKinds.ATTEMPT_STARTED, check).put("action", a.name()).put("attempt", number)
+        .put("dryRun", dry).put("manual", manual).put("message", action.describe());
+    return journal.append(started, true).compose(v -> {
+      ledger.apply(started);
+      publish("started", check, a.name(), number, (dry ? "dry run: would run " : "running ") + action.describe(), dry);
+      log.atInfo().addKeyValue("check", check).addKeyValue("action", a.name()).addKeyValue("attempt", number)
+          .addKeyValue("dryRun", dry).log("recovery attempt started");
+      publishViews();
+      if (dry) {
+        return Future.succeededFuture(new ActionOutcome(true, "dry run: would run " + action.describe(), ""));
+      }
+      return bounded(action, check, a.policy().timeout()).compose(outcome -> outcome.success() && a.policy().verify()
+          && !check.isEmpty() ? verify(check, a, outcome) : Future.succeededFuture(outcome));
+    }).compose(outcome -> {
+      String label = dry ? Attempt.Outcome.DRY_RUN.label() : outcome.success() ? "success" : "failure";
+      JsonObject done = record(JournalKinds.ATTEMPT, check).put("action", a.name()).put("attempt", number)
+          .put("started", true).put("outcome", label).put("message", outcome.message())
+          .put("output", outcome.output()).put("dryRun", dry).put("manual", manual);
+      return journal.append(done, true).map(v -> {
+        ledger.apply(done);
+        remember(done);
+        metrics.recoveryAttempt(a.name(), check, label);
+        publish(outcome.success() ? "succeeded" : "failed", check, a.name(), number, outcome.message(), dry);
+        var event = outcome.success() ? log.atInfo() : log.atWarn();
+        event.addKeyValue("check", check).addKeyValue("action", a.name()).addKeyValue("attempt", number)
+            .addKeyValue("outcome", label).addKeyValue("message", outcome.message()).log("recovery attempt finished");
+        publishViews();
+        return done;
+      });
+    });
+  }
+
+  /** The action's outcome, or a failure when it breaks or outlives its timeout. */
+  private Future<ActionOutcome> bounded(Action action, String check, Duration timeout) {
+    Promise<ActionOutcome> p = Promise.promise();
+    long timer = vertx.setTimer(timeout.toMillis() + 250, id -> p.tryComplete(
+        ActionOutcome.failed("timed out after " + human(timeout))));
+    Future<ActionOutcome> f;
+    try {
+      f = action.run(check.isEmpty() ? null : check);
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    f.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      p.tryComplete(ar.succeeded() ? ar.result()
+          : ActionOutcome.failed("action failed: " + (ar.cause().getMessage() == null
+              ? ar.cause().getClass().getSimpleName() : ar.cause().getMessage())));
+    });
+    return p.future();
+  }
+
+  /** After {@code grace}, probes the check; the attempt counts only if the probe says ok. */
+  private Future<ActionOutcome> verify(String check, ActionConfig a, ActionOutcome ran) {
+    Promise<Void> grace = Promise.promise();
+    vertx.setTimer(Math.max(1, a.policy().grace().toMillis()), id -> grace.complete());
+    return grace.future().compose(v -> runner.runNow(check)).map(state -> {
+      Status judged = state.lastStatus();
+      String probe = state.lastResult() == null ? "" : state.lastResult().message();
+      return judged == Status.OK
+          ? new ActionOutcome(true, ran.message() + "; verified: " + check + " is ok", ran.output())
+          : new ActionOutcome(false, ran.message() + "; verification failed: " + check + " is " + judged + " ("
+              + probe + ")", ran.output());
+    });
+  }
+
+  private Optional<String> suppression(String check, CheckState state) {
+    if (state.flapping()) {
+      return Optional.of("flapping: no actions until it settles");
+    }
+    List<String> deps = live.suppressedBy(check);
+    if (!deps.isEmpty()) {
+      return Optional.of("depends on " + String.join(", ", deps) + ", which is critical");
+    }
+    return maintenance.covering(check, clock.instant())
+        .map(w -> "maintenance " + w.id() + " until " + w.until() + (w.reason().isEmpty() ? "" : " (" + w.reason() + ")"));
+  }
+
+  private void endedMaintenance(Maintenance.Window w) {
+    for (CheckConfig c : config.checks().values()) {
+      if (w.checks().isEmpty() || w.checks().contains(c.name())) {
+        reconsider(c.name());
+      }
+    }
+    publishViews();
+  }
+
+  private void scheduleRetry(String check, List<String> list) {
+    CheckRuntime rt = live.find(check).orElse(null);
+    if (rt == null || rt.state().status() == Status.OK) {
+      return;
+    }
+    Instant earliest = null;
+    Instant now = clock.instant();
+    for (String name : list) {
+      ActionConfig a = config.actions().get(name);
+      Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(check, name), now, random.nextDouble());
+      if (d.kind() == Budget.Decision.Kind.EXHAUSTED) {
+        continue;
+      }
+      Instant at = d.kind() == Budget.Decision.Kind.WAIT ? d.notBefore() : now;
+      earliest = earliest == null || at.isBefore(earliest) ? at : earliest;
+    }
+    if (earliest == null) {
+      // Nothing left in any budget: the first action's exhaustion says so.
+      exhaust(check, config.actions().get(list.get(0)));
+      return;
+    }
+    cancelRetry(check);
+    long delay = Math.max(1, Duration.between(now, earliest).toMillis());
+    retryTimers.put(check, vertx.setTimer(delay, id -> {
+      retryTimers.remove(check);
+      reconsider(check);
+    }));
+    publishViews();
+  }
+
+  private void cancelRetry(String check) {
+    Long t = retryTimers.remove(check);
+    if (t != null) {
+      vertx.cancelTimer(t);
+    }
+  }
+
+  private void scheduleStable(String check) {
+    CheckConfig c = config.checks().get(check);
+    if (c == null || !ledger.hasAttempts(check)) {
+      return;
+    }
+    Duration stableAfter = Duration.ofDays(365);
+    for (String a : actionsOf(c)) {
+      Duration s = config.actions().get(a).policy().stableAfter();
+      stableAfter = s.compareTo(stableAfter) < 0 ? s : stableAfter;
+    }
+    cancelStable(check);
+    stableTimers.put(check, vertx.setTimer(stableAfter.toMillis(), id -> {
+      stableTimers.remove(check);
+      CheckRuntime rt = live.find(check).orElse(null);
+      if (rt != null && rt.state().status() == Status.OK) {
+        JsonObject record = record(JournalKinds.BUDGET_RESET, check).put("message", "stayed ok: budget restored");
+        journal.append(record, true).onSuccess(v -> {
+          ledger.apply(record);
+          publishViews();
+        });
+      }
+    }));
+  }
+
+  private void cancelStable(String check) {
+    Long t = stableTimers.remove(check);
+    if (t != null) {
+      vertx.cancelTimer(t);
+    }
+  }
+
+  // ---- views, records, events --------------------------------------------------------------------
+
+  private int remaining(String check, String action) {
+    ActionConfig a = config.actions().get(action);
+    Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(check, action), clock.instant(), 0);
+    return d.remaining();
+  }
+
+  private static List<String> actionsOf(CheckConfig c) {
+    List<String> all = new ArrayList<>(c.onCritical());
+    for (String a : c.onWarning()) {
+      if (!all.contains(a)) {
+        all.add(a);
+      }
+    }
+    return all;
+  }
+
+  private void publishViews() {
+    Map<String, JsonObject> next = new LinkedHashMap<>();
+    Instant now = clock.instant();
+    for (CheckConfig c : config.checks().values()) {
+      List<String> names = actionsOf(c);
+      if (names.isEmpty()) {
+        continue;
+      }
+      JsonArray budgets = new JsonArray();
+      Instant nextAttempt = null;
+      for (String name : names) {
+        ActionConfig a = config.actions().get(name);
+        Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(c.name(), name), now, 0);
+        if (d.kind() == Budget.Decision.Kind.WAIT && (nextAttempt == null || d.notBefore().isBefore(nextAttempt))) {
+          nextAttempt = d.notBefore();
+        }
+        budgets.add(new JsonObject().put("action", name).put("used", d.used()).put("remaining", d.remaining())
+            .put("maxAttempts", a.policy().maxAttempts()).put("within", human(a.policy().within()))
+            .put("nextAttemptAt", d.kind() == Budget.Decision.Kind.WAIT ? d.notBefore().toString() : null)
+            .put("dryRun", a.policy().dryRun()));
+      }
+      String state = ledger.exhausted(c.name()) ? "exhausted"
+          : running.contains(c.name()) ? "running"
+          : suppressed.containsKey(c.name()) ? "held"
+          : retryTimers.containsKey(c.name()) ? "waiting" : "idle";
+      next.put(c.name(), new JsonObject().put("state", state).put("heldBecause", suppressed.get(c.name()))
+          .put("nextAttemptAt", retryTimers.containsKey(c.name()) && nextAttempt != null ? nextAttempt.toString() : null)
+          .put("actions", budgets));
+    }
+    views = next;
+  }
+
+  private void remember(JsonObject attemptRecord) {
+    if (!JournalKinds.ATTEMPT.equals(attemptRecord.getString("kind"))) {
+      return;
+    }
+    recent.addFirst(attemptRecord.copy());
+    while (recent.size() > RECENT) {
+      recent.removeLast();
+    }
+    recentView = List.copyOf(recent);
+  }
+
+  private JsonObject record(String kind, String check) {
+    return new JsonObject().put("ts", clock.instant().toString()).put("instance", config.instance())
+        .put("kind", kind).put("check", check);
+  }
+
+  private void publish(String event, String check, String action, int attempt, String message, boolean dryRun) {
+    vertx.eventBus().publish(Bus.RECOVERY, new JsonObject().put("kind", "recovery").put("event", event)
+        .put("check", check).put("action", action).put("attempt", attempt).put("message", message)
+        .put("dryRun", dryRun).put("at", clock.instant().toString()).put("instance", config.instance()));
+  }
+
+  static String human(Duration d) {
+    long s = d.toSeconds();
+    if (d.toMillis() % 1000 != 0) {
+      return d.toMillis() + "ms";
+    }
+    return s % 3600 == 0 && s > 0 ? s / 3600 + "h" : s % 60 == 0 && s > 0 ? s / 60 + "m" : s + "s";
+  }
+}
