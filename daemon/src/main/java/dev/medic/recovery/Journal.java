@@ -58,6 +58,9 @@ public final class Journal {
   public Future<Void> append(JsonObject record, boolean sync) {
     byte[] line = (record.encode() + "\n").getBytes(StandardCharsets.UTF_8);
     return writer.executeBlocking(() -> {
+      if (channel == null || !channel.isOpen()) {
+        throw new IllegalStateException("the journal in " + dir + " is closed");
+      }
       if (channel.size() + line.length > maxBytes && channel.size() > 0) {
         rotate();
       }
@@ -79,7 +82,7 @@ public final class Journal {
 
   public Future<Void> close() {
     return writer.<Void>executeBlocking(() -> {
-      if (channel != null) {
+      if (channel != null && channel.isOpen()) {
         channel.force(true);
         channel.close();
       }

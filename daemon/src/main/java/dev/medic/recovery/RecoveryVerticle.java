@@ -59,6 +59,7 @@ public final class RecoveryVerticle extends VerticleBase {
   private final Random random;
   private final Map<String, Action> actions = new LinkedHashMap<>();
   private final Set<String> running = new HashSet<>();
+  private final List<Future<Void>> inFlight = new ArrayList<>();
   private final Map<String, Long> retryTimers = new HashMap<>();
   private final Map<String, Long> stableTimers = new HashMap<>();
   private final Map<String, String> suppressed = new HashMap<>();
@@ -117,6 +118,17 @@ public final class RecoveryVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    for (Long t : retryTimers.values()) {
+      vertx.cancelTimer(t);
+    }
+    for (Long t : stableTimers.values()) {
+      vertx.cancelTimer(t);
+    }
+    // Let attempts under way finish and be journaled (the daemon bounds the whole stop).
+    return Future.join(List.copyOf(inFlight)).transform(ar -> closeAll());
+  }
+
+  private Future<Void> closeAll() {
     metrics.removeRecoveryBudgets();
     List<Future<Void>> closing = new ArrayList<>();
     for (Action a : actions.values()) {
@@ -249,7 +261,10 @@ public final class RecoveryVerticle extends VerticleBase {
     suppressed.remove(check);
     cancelRetry(check);
     running.add(check);
-    runList(check, List.copyOf(list), 0).onComplete(ar -> {
+    Future<Void> run = runList(check, List.copyOf(list), 0);
+    inFlight.add(run);
+    run.onComplete(ar -> {
+      inFlight.remove(run);
       running.remove(check);
       publishViews();
     });
@@ -296,6 +311,7 @@ public final class RecoveryVerticle extends VerticleBase {
       ledger.apply(record);
       log.atError().addKeyValue("check", check).addKeyValue("action", a.name()).log(message);
       publish("exhausted", check, a.name(), 0, message, false);
+      publishViews();
       return null;
     });
   }
