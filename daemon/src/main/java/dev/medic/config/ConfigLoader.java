@@ -24,6 +24,7 @@ import dev.medic.recovery.Action;
 import dev.medic.recovery.ActionContext;
 import dev.medic.recovery.ActionType;
 import dev.medic.recovery.ActionTypes;
+import dev.medic.recovery.Maintenance;
 import dev.medic.recovery.Policy;
 import io.vertx.core.Vertx;
 import java.io.File;
@@ -260,11 +261,54 @@ public final class ConfigLoader {
       }
     }
     resolveDependencies(checksSettings, checks);
+    List<Maintenance.Window> windows = maintenance(medic, checksSettings.keys());
     root.reportUnknownKeys();
     problems.throwIfAny();
     return new MedicConfig(source, instance, startupSpread, api, journalDir, dryRun, logFormat, logLevel,
         java.util.Collections.unmodifiableMap(checks),
-        actions, notify);
+        actions, notify, windows);
+  }
+
+  /** {@code medic.maintenance = [ { checks = [..], until = "<RFC 3339>", reason = ".." } ]}. */
+  private static List<Maintenance.Window> maintenance(Settings medic, Set<String> checkNames) {
+    ConfigValue v = medic.value("maintenance");
+    if (v == null) {
+      return List.of();
+    }
+    if (v.valueType() != ConfigValueType.LIST) {
+      medic.problem("maintenance", "is not a list (expected [ { checks = [..], until = \"2026-12-01T06:00:00Z\","
+          + " reason = \"..\" } ])");
+      return List.of();
+    }
+    List<Maintenance.Window> out = new ArrayList<>();
+    int i = 0;
+    for (ConfigValue item : (com.typesafe.config.ConfigList) v) {
+      String path = medic.pathOf("maintenance") + "[" + i + "]";
+      if (item.valueType() != ConfigValueType.OBJECT) {
+        medic.problems().add(item.origin(), path, "is not an object (expected { checks, until, reason })");
+        i++;
+        continue;
+      }
+      Settings w = new Settings((ConfigObject) item, path, item.origin(), medic.problems());
+      List<String> checks = w.strings("checks", List.of());
+      for (String c : checks) {
+        if (!checkNames.contains(c)) {
+          w.problem("checks", DidYouMean.unknownMessage("check \"" + c + "\"", c, checkNames));
+        }
+      }
+      String until = w.string("until");
+      String reason = w.string("reason", "");
+      w.reportUnknownKeys();
+      try {
+        if (!until.isEmpty()) {
+          out.add(new Maintenance.Window("config-" + i, Set.copyOf(checks), java.time.Instant.parse(until), reason));
+        }
+      } catch (java.time.format.DateTimeParseException e) {
+        w.problem("until", "\"" + until + "\" is not a time (expected RFC 3339, e.g. 2026-12-01T06:00:00Z)");
+      }
+      i++;
+    }
+    return List.copyOf(out);
   }
 
   private CheckConfig check(String name, Settings c, Duration interval, Duration timeout, Duration retry,

@@ -3,6 +3,8 @@ package dev.medic.config;
 import com.typesafe.config.ConfigObject;
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.medic.recovery.Maintenance;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,6 +14,7 @@ import java.util.Map;
  * @param source where it was read from (a file path, or "embedded default")
  * @param actions the recovery actions, validated with their policies
  * @param channels (medic.notify) the raw channel definitions, checked here for a type only
+ * @param maintenance windows from the configuration (more can be opened through the API)
  */
 public record MedicConfig(
     String source,
@@ -24,4 +27,5 @@ public record MedicConfig(
     String logLevel,
     Map<String, CheckConfig> checks,
     Map<String, ActionConfig> actions,
-    Map<String, ConfigObject> channels) {}
+    Map<String, ConfigObject> channels,
+    List<Maintenance.Window> maintenance) {}

@@ -33,6 +33,7 @@ public final class Journal {
   private final long maxBytes;
   private final WorkerExecutor writer;
   private FileChannel channel;
+  private volatile boolean closed;
 
   private Journal(Vertx vertx, Path dir, long maxBytes) {
     this.dir = dir;
@@ -56,6 +57,9 @@ public final class Journal {
 
   /** Appends a record; with {@code sync} the future completes only once it is on disk. */
   public Future<Void> append(JsonObject record, boolean sync) {
+    if (closed) {
+      return Future.failedFuture(new IllegalStateException("the journal in " + dir + " is closed"));
+    }
     byte[] line = (record.encode() + "\n").getBytes(StandardCharsets.UTF_8);
     return writer.executeBlocking(() -> {
       if (channel == null || !channel.isOpen()) {
@@ -81,6 +85,10 @@ public final class Journal {
   }
 
   public Future<Void> close() {
+    if (closed) {
+      return Future.succeededFuture();
+    }
+    closed = true;
     return writer.<Void>executeBlocking(() -> {
       if (channel != null && channel.isOpen()) {
         channel.force(true);

@@ -91,6 +91,12 @@ public final class RecoveryVerticle extends VerticleBase {
     return journal.readAll().map(records -> {
       ledger = Ledger.replay(records);
       Instant now = clock.instant();
+      for (Maintenance.Window w : config.maintenance()) {
+        if (w.until().isAfter(now)) {
+          maintenance.add(w);
+          vertx.setTimer(Math.max(1, Duration.between(now, w.until()).toMillis()), id -> endedMaintenance(w));
+        }
+      }
       for (JsonObject r : records) {
         if (JournalKinds.MAINTENANCE.equals(r.getString("kind"))) {
           if (r.getBoolean("ended", false)) {

@@ -40,6 +40,7 @@ class RecoveryEngineTest {
   private Vertx vertx;
   private Daemon daemon;
   private WebClient client;
+  private MedicMetrics metrics;
 
   @AfterEach
   void stop() {
@@ -62,7 +63,7 @@ class RecoveryEngineTest {
       vertx = Vertx.vertx();
       client = WebClient.create(vertx);
     }
-    MedicMetrics metrics = new MedicMetrics(MedicMetrics.newRegistry());
+    metrics = new MedicMetrics(MedicMetrics.newRegistry());
     MedicConfig cfg = new ConfigLoader(ProbeTypes.discover(), ActionTypes.of(actions), vertx).loadString("""
         medic {
           http { port = 0, token = "%s" }
@@ -134,6 +135,26 @@ class RecoveryEngineTest {
     JsonObject view = daemon.recovery().view("app");
     assertThat(view.getJsonArray("actions").getJsonObject(0).getInteger("used")).isEqualTo(1);
     assertThat(view.getJsonArray("actions").getJsonObject(0).getInteger("remaining")).isEqualTo(2);
+    String scrape = metrics.scrape();
+    assertThat(scrape).contains(
+        "medic_recovery_attempts_total{action=\"start-app\",check=\"app\",outcome=\"success\"} 1.0",
+        "medic_recovery_budget_remaining{action=\"start-app\",check=\"app\"} 2.0");
+  }
+
+  @Test
+  void aMaintenanceWindowFromTheConfigHoldsActions() throws Exception {
+    int port = HungServer.freePort();
+    String until = java.time.Instant.now().plusSeconds(600).toString();
+    start("app { type = tcp, host = \"127.0.0.1\", port = " + port + ", interval = 1s, timeout = 500ms,"
+        + " on-critical = [start-app] }", "start-app { type = start-server, port = " + port + " }",
+        "maintenance = [ { checks = [app], until = \"" + until + "\", reason = \"planned\" } ]");
+    await("held", 5_000, () -> {
+      JsonObject v = daemon.recovery().view("app");
+      return v != null && "held".equals(v.getString("state"));
+    });
+    Thread.sleep(1200);
+    assertThat(actions.runs()).isEmpty();
+    assertThat(daemon.recovery().view("app").getString("heldBecause")).contains("maintenance", "planned");
   }
 
   @Test
