@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code medic check}: validate the configuration the way {@code run} would and print the plan. */
-@Command(name = "check", description = "Validate a configuration and print what medic would run (secrets masked).")
+@Command(name = "check", mixinStandardHelpOptions = true, description = "Validate a configuration and print what medic would run (secrets masked).")
 public final class CheckCommand implements Callable<Integer> {
 
   /** Keys every check has; the rest belong to the probe type and are printed as its settings. */
@@ -116,7 +116,6 @@ public final class CheckCommand implements Callable<Integer> {
   }
 
   static String human(java.time.Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    return dev.medic.config.ConfigLoader.human(d);
   }
 }

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  * {@code medic probe}: run every check (or one) once, all at the same time, and print a table.
  * Exits 0/1/2/3 for the worst of ok/warning/critical/unknown, as a Nagios plugin would.
  */
-@Command(name = "probe", description = "Probe once and print a table; exit 0/1/2/3 for the worst result.")
+@Command(name = "probe", mixinStandardHelpOptions = true, description = "Probe once and print a table; exit 0/1/2/3 for the worst result.")
 public final class ProbeCommand implements Callable<Integer> {
 
   @Mixin

@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
 
 /** {@code medic run}: validate, start, and run until SIGTERM or SIGINT. */
-@Command(name = "run", description = "Run the daemon (embedded default configuration without --config).")
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run the daemon (embedded default configuration without --config).")
 public final class RunCommand implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(RunCommand.class);

@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code medic status}: a running daemon's {@code /status} as a table; exit 0..3 for its overall status. */
-@Command(name = "status", description = "Show a running medic's status; exit 0/1/2/3 for its overall status.")
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show a running medic's status; exit 0/1/2/3 for its overall status.")
 public final class StatusCommand implements Callable<Integer> {
 
   @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:9779",
@@ -54,7 +54,13 @@ public final class StatusCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return ExitCodes.UNKNOWN;
     }
-    JsonObject status = new JsonObject(body);
+    JsonObject status;
+    try {
+      status = new JsonObject(body);
+    } catch (io.vertx.core.json.DecodeException e) {
+      err.printf("medic: %s/status did not answer JSON: is it a medic?%n", url);
+      return ExitCodes.UNKNOWN;
+    }
     if (json) {
       out.println(status.encodePrettily());
     } else {

@@ -5,7 +5,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code medic version}. */
-@Command(name = "version", description = "Print medic's version.")
+@Command(name = "version", mixinStandardHelpOptions = true, description = "Print medic's version.")
 public final class VersionCommand implements Callable<Integer> {
 
   @CommandLine.Spec

@@ -477,6 +477,7 @@ public final class ConfigLoader {
       case SECONDS -> t.parseDuration(key, v).map(d -> d.toNanos() / 1e9);
       case RATIO -> t.parseRatio(key, v);
       case BYTES -> t.parseBytes(key, v).map(Long::doubleValue);
+      case NUMBER -> anyUnit(t, key, v);
       default -> {
         Optional<Double> n = Settings.asNumber(v);
         if (n.isEmpty()) {
@@ -485,6 +486,29 @@ public final class ConfigLoader {
         yield n;
       }
     };
+  }
+
+  private static final java.util.regex.Pattern DURATION_TEXT =
+      java.util.regex.Pattern.compile("\\s*[0-9.]+\\s*(ns|us|ms|s|m|h|d|seconds?|minutes?|hours?|days?)\\s*");
+
+  /**
+   * A limit for a measurement whose unit is only known at run time (a plugin's perfdata): medic
+   * keeps such values in base units, so {@code 80%} means 0.8, {@code 350ms} 0.35 s and
+   * {@code 100MB} bytes; a plain number is compared as it is.
+   */
+  private static Optional<Double> anyUnit(Settings t, String key, ConfigValue v) {
+    Optional<Double> n = Settings.asNumber(v);
+    if (n.isPresent()) {
+      return n;
+    }
+    String text = String.valueOf(v.unwrapped()).trim();
+    if (text.endsWith("%")) {
+      return t.parseRatio(key, v);
+    }
+    if (DURATION_TEXT.matcher(text).matches()) {
+      return t.parseDuration(key, v).map(d -> d.toNanos() / 1e9);
+    }
+    return t.parseBytes(key, v).map(Long::doubleValue);
   }
 
   private Map<String, ActionConfig> actions(Settings s, Policy defaults) {
@@ -568,7 +592,9 @@ public final class ConfigLoader {
         if (dep.equals(c.name())) {
           s.problem("depends-on", "\"" + dep + "\" depends on itself (expected other checks)");
         } else if (!allNames.contains(dep)) {
-          s.problem("depends-on", DidYouMean.unknownMessage("check \"" + dep + "\"", dep, allNames));
+          Set<String> others = new LinkedHashSet<>(allNames);
+          others.remove(c.name());
+          s.problem("depends-on", DidYouMean.unknownMessage("check \"" + dep + "\"", dep, others));
         }
       }
     }
@@ -611,7 +637,8 @@ public final class ConfigLoader {
     mark.put(name, 2);
   }
 
-  static String human(Duration d) {
+  /** {@code 500ms}, {@code 45s}, {@code 15m}, {@code 2h}: how durations are written in configs. */
+  public static String human(Duration d) {
     long ms = d.toMillis();
     if (ms % 1000 != 0) {
       return ms + "ms";

@@ -27,6 +27,15 @@ public final class Secrets {
   private static final Pattern URI_QUERY_SECRET =
       Pattern.compile("(?i)([?&][\\w.-]*(?:pass|token|secret|key|sig|auth)[\\w.-]*=)[^&#\\s]*");
 
+  private static final Pattern SECRET_FLAG =
+      Pattern.compile("(?i)(-p|--?[a-z-]*(password|passwd|pass|token|secret|api-?key|auth)[a-z-]*)");
+  private static final Pattern SECRET_FLAG_INLINE =
+      Pattern.compile("(?i)--?[a-z-]*(password|passwd|pass|token|secret|api-?key|auth)[a-z-]*=.+");
+  /** Webhook URLs whose path is the credential (Slack, Discord, Teams, Mattermost hooks). */
+  private static final Pattern WEBHOOK_PATH =
+      Pattern.compile("(?i)(https?://[^/\\s]*(hooks\\.slack\\.com|discord(app)?\\.com/api/webhooks|webhook\\.office\\.com"
+          + "|/hooks)/)[^\\s?#]+");
+
   private Secrets() {}
 
   /** A copy of {@code value} with secrets masked, ready to render. */
@@ -36,6 +45,7 @@ public final class Secrets {
 
   /** A string with any URI credentials masked, for messages that quote a target. */
   public static String maskUri(String s) {
+    s = WEBHOOK_PATH.matcher(s).replaceAll("$1" + MASK);
     String out = URI_PASSWORD.matcher(s).replaceAll("$1:" + MASK + "@");
     return URI_QUERY_SECRET.matcher(out).replaceAll("$1" + MASK);
   }
@@ -53,8 +63,17 @@ public final class Secrets {
       }
       case LIST -> {
         List<Object> out = new ArrayList<>();
+        boolean afterSecretFlag = false;
         for (ConfigValue item : (ConfigList) value) {
-          out.add(mask(item, secret));
+          // An argument vector: the word after --password, -p, --token … is the secret itself,
+          // and --password=x carries it inline.
+          String text = item.valueType() == ConfigValueType.STRING ? (String) item.unwrapped() : "";
+          if (SECRET_FLAG_INLINE.matcher(text).matches()) {
+            out.add(ConfigValueFactory.fromAnyRef(text.substring(0, text.indexOf('=') + 1) + MASK));
+          } else {
+            out.add(mask(item, secret || afterSecretFlag));
+          }
+          afterSecretFlag = SECRET_FLAG.matcher(text).matches();
         }
         yield ConfigValueFactory.fromIterable(out, value.origin().description());
       }

@@ -110,6 +110,12 @@ public final class Evaluator {
       if (t != null) {
         level = level(m.value(), t.warning(), t.critical(), t.hysteresis(), prevLevel);
         limitText = limitText(level, t.warning(), t.critical(), m);
+        Optional<Limit> crossed = level == Status.CRITICAL ? t.critical() : t.warning();
+        if (level != Status.OK && crossed.isPresent() && !crossed.get().breached(m.value())) {
+          // Kept by hysteresis: say so, rather than claim the limit is crossed.
+          limitText = "held " + level.label() + " (" + crossed.get().describe(m.unit()) + ", within the "
+              + m.unit().format(t.hysteresis()) + " hysteresis margin)";
+        }
       }
       Status own = level(m.value(), m.warning(), m.critical(), 0, Status.OK);
       if (own.worseThan(level)) {

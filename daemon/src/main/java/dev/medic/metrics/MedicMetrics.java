@@ -101,8 +101,8 @@ public final class MedicMetrics {
   /**
    * Records one finished probe.
    *
-   * @param outcome the result status label, or {@code timeout} / {@code error} when the probe
-   *     itself did not deliver a result
+   * @param outcome the result's status label, or {@code timeout} when the scheduler's hard
+   *     deadline (or a probe's own timeout message, "timed out after …") ended the probe
    */
   public void probed(String check, Duration took, String outcome, Map<String, Measurement> measurements) {
     CheckMeters m = checks.get(check);
@@ -114,13 +114,26 @@ public final class MedicMetrics {
         .description("Probes run, by outcome")
         .tags("check", check, "type", m.type, "outcome", o)
         .register(registry)).increment();
+    // A measurement the probe no longer reports must not linger at its last value.
+    for (String gone : List.copyOf(m.measurements.keySet())) {
+      if (!measurements.containsKey(gone)) {
+        m.measurements.remove(gone);
+        Meter gauge = m.gauges.remove(gone);
+        if (gauge != null) {
+          registry.remove(gauge);
+          m.own.remove(gauge);
+        }
+      }
+    }
     for (Map.Entry<String, Measurement> e : measurements.entrySet()) {
       double[] holder = m.measurements.computeIfAbsent(e.getKey(), name -> {
         double[] h = new double[1];
-        m.own.add(Gauge.builder("medic.check.measurement", h, x -> x[0])
+        Gauge gauge = Gauge.builder("medic.check.measurement", h, x -> x[0])
             .description("Latest value of a check's measurement, in base units (seconds, ratio 0..1, bytes)")
             .tags(Tags.of("check", check, "measurement", name))
-            .register(registry));
+            .register(registry);
+        m.own.add(gauge);
+        m.gauges.put(name, gauge);
         return h;
       });
       holder[0] = e.getValue().value();
@@ -181,6 +194,7 @@ public final class MedicMetrics {
     final List<Meter> own = new ArrayList<>();
     final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
     final Map<String, double[]> measurements = new ConcurrentHashMap<>();
+    final Map<String, Meter> gauges = new ConcurrentHashMap<>();
     Timer duration;
 
     CheckMeters(String check, String type) {

@@ -88,6 +88,11 @@ public final class HttpProbe implements Probe {
    */
   record Target(boolean ssl, String host, int port, String requestUri, String shown) {
 
+    /** {@link #shown} with secrets in the query (token=, signature=…) masked, for messages. */
+    String display() {
+      return dev.medic.config.Secrets.maskUri(shown);
+    }
+
     /**
      * From parts already checked: scheme {@code http} or {@code https}, a host without IPv6
      * brackets, {@code port} -1 for the scheme's default; path and query are taken from {@code uri}.
@@ -192,7 +197,7 @@ public final class HttpProbe implements Probe {
   }
 
   private Future<ProbeResult> exchange(Target target) {
-    String prefix = config.method().name() + " " + target.shown() + " → ";
+    String prefix = config.method().name() + " " + target.display() + " → ";
     long start = System.nanoTime();
     long timeoutMs = Math.max(1, timeout.toMillis());
     Promise<ProbeResult> result = Promise.promise();
@@ -262,7 +267,7 @@ public final class HttpProbe implements Probe {
 
   /** Names where a redirect led when a failure happened there rather than at the configured url. */
   private static String redirected(Exchange ex, Target configured) {
-    return ex.target == null || ex.target == configured ? "" : "redirected to " + ex.target.shown() + ": ";
+    return ex.target == null || ex.target == configured ? "" : "redirected to " + ex.target.display() + ": ";
   }
 
   private static boolean isRedirect(int status) {
@@ -335,7 +340,7 @@ public final class HttpProbe implements Probe {
     Expectations expect = config.expect();
     if (answer.redirects() > 0) {
       prefix = prefix + "after " + answer.redirects() + (answer.redirects() == 1 ? " redirect" : " redirects")
-          + " to " + answer.target().shown() + ": ";
+          + " to " + answer.target().display() + ": ";
     }
     if (!expect.accepts(status)) {
       String location = answer.response().getHeader("Location");

@@ -139,7 +139,7 @@ class CheckCommandTest {
         .contains("threshold latency: warning ≥ 1s critical ≥ 2s")
         .contains("depends on: db")
         .contains("on critical: restart-app")
-        .contains("db (postgres): every 60s, timeout 500ms, fall 2, rise 2, retry every 2s")
+        .contains("db (postgres): every 1m, timeout 500ms, fall 2, rise 2, retry every 2s")
         .contains("threshold connections: warning ≥ 50 critical ≥ 80")
         .contains("root (disk): every 30s")
         .contains("threshold used: warning ≥ 80% critical ≥ 95% hysteresis 5%")

@@ -259,8 +259,8 @@ class ConfigLoaderTest {
     CheckConfig api = m.checks().get("medic-api");
     assertThat(api.type()).isEqualTo("http");
     assertThat(api.raw().get("url").unwrapped()).isEqualTo("http://127.0.0.1:" + m.http().port() + "/health");
-    assertThat(api.rules().thresholds()).containsExactly(new Threshold("latency", Unit.SECONDS,
-        Optional.of(new Bound(1.0, false)), Optional.of(new Bound(3.0, false)), 0));
+    // A cold JVM's first request can take a second: the self-check judges the answer, not its speed.
+    assertThat(api.rules().thresholds()).isEmpty();
     assertThat(api.interval()).isEqualTo(Duration.ofSeconds(30));
   }
 

@@ -286,9 +286,10 @@ class RecoveryEngineTest {
   @Test
   void eventsStreamStateChangesAndRecoverySteps() throws Exception {
     int port = HungServer.freePort();
-    start("app { type = tcp, host = \"127.0.0.1\", port = " + port + ", interval = 1s, timeout = 500ms,"
-        + " on-critical = [start-app] }", "start-app { type = start-server, port = " + port + ", grace = 100ms }",
-        "startup-spread = 1s");
+    // app is probed 1 s in, after the stream below is open: every step of the repair is seen.
+    start("root { type = disk, path = \"/\" }\n app { type = tcp, host = \"127.0.0.1\", port = " + port
+        + ", interval = 1s, timeout = 500ms, on-critical = [start-app] }",
+        "start-app { type = start-server, port = " + port + ", grace = 100ms }", "startup-spread = 2s");
     StringBuilder received = new StringBuilder();
     var conn = join(vertx.createHttpClient().request(io.vertx.core.http.HttpMethod.GET, daemon.apiPort(),
         "127.0.0.1", "/events").compose(req -> req.send()));
@@ -307,7 +308,7 @@ class RecoveryEngineTest {
     synchronized (received) {
       text = received.toString();
     }
-    // The first result (critical) may come before the stream is open; the repair comes after.
-    assertThat(text).contains("event: recovery", "\"event\":\"started\"", "event: state", "\"to\":\"ok\"");
+    assertThat(text).contains("event: state", "\"to\":\"critical\"", "event: recovery", "\"event\":\"started\"",
+        "\"to\":\"ok\"");
   }
 }
