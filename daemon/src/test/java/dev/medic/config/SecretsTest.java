@@ -86,6 +86,23 @@ class SecretsTest {
   }
 
   @Test
+  void argumentsAfterSecretFlagsAreMasked() {
+    Config c = masked("command = [\"/usr/bin/tool\", \"--password\", \"hunter2\", \"--token=abc\", \"-p\", \"pw\","
+        + " \"--verbose\", \"file.txt\"]");
+
+    assertThat(c.getStringList("command")).containsExactly("/usr/bin/tool", "--password", "****", "--token=****",
+        "-p", "****", "--verbose", "file.txt");
+  }
+
+  @Test
+  void webhookUrlsWhosePathIsTheSecretAreMasked() {
+    assertThat(Secrets.maskUri("https://hooks.slack.com/services/T000/B000/XXXXSECRET"))
+        .isEqualTo("https://hooks.slack.com/****");
+    assertThat(Secrets.maskUri("https://discord.com/api/webhooks/123/abcSECRET"))
+        .doesNotContain("abcSECRET");
+  }
+
+  @Test
   void theMaskedValueRendersWithoutAnySecret() {
     String rendered = Secrets.mask(ConfigFactory.parseString("""
         type = http
