@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import dev.medic.ExitCodes;
 import dev.medic.config.ActionConfig;
+import dev.medic.config.ChannelConfig;
 import dev.medic.config.CheckConfig;
 import dev.medic.config.MedicConfig;
 import dev.medic.config.Secrets;
@@ -100,19 +101,17 @@ public final class CheckCommand implements Callable<Integer> {
         out.printf("      settings: %s%n", Secrets.mask(a.raw()).render(concise));
       }
     }
-    printNamed(out, "notification channel(s)", c.channels(), concise);
+    if (!c.channels().isEmpty()) {
+      out.printf("%d notification channel(s):%n", c.channels().size());
+      for (ChannelConfig ch : c.channels().values()) {
+        out.printf("  %s (%s): %s of %s, grouped over %s, repeated every %s, retried for %s%n", ch.name(), ch.type(),
+            String.join("/", new java.util.TreeSet<>(ch.severities())),
+            ch.checks().isEmpty() ? "all checks" : String.join(", ", ch.checks()), human(ch.groupWait()),
+            ch.repeatInterval().isZero() ? "never" : human(ch.repeatInterval()), human(ch.retryFor()));
+        out.printf("      settings: %s%n", Secrets.mask(ch.raw()).render(concise));
+      }
+    }
     out.flush();
-  }
-
-  private static void printNamed(PrintWriter out, String what, Map<String, ConfigObject> items,
-      ConfigRenderOptions opts) {
-    if (items.isEmpty()) {
-      return;
-    }
-    out.printf("%d %s:%n", items.size(), what);
-    for (Map.Entry<String, ConfigObject> e : items.entrySet()) {
-      out.printf("  %s: %s%n", e.getKey(), Secrets.mask(e.getValue()).render(opts));
-    }
   }
 
   static String human(java.time.Duration d) {

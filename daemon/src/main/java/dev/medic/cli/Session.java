@@ -25,7 +25,7 @@ final class Session implements AutoCloseable {
       metrics.bindJvm();
     }
     vertx = Daemon.newVertx(metrics);
-    loader = new ConfigLoader(plugins.probes(), plugins.actions(), vertx);
+    loader = new ConfigLoader(plugins, vertx);
   }
 
   /** The validated configuration, or empty after printing every problem to {@code err}. */

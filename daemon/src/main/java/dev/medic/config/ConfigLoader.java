@@ -20,6 +20,10 @@ import dev.medic.probe.ProbeContext;
 import dev.medic.probe.ProbeType;
 import dev.medic.probe.ProbeTypes;
 import dev.medic.probe.Unit;
+import dev.medic.Plugins;
+import dev.medic.notify.ChannelContext;
+import dev.medic.notify.ChannelType;
+import dev.medic.notify.ChannelTypes;
 import dev.medic.recovery.Action;
 import dev.medic.recovery.ActionContext;
 import dev.medic.recovery.ActionType;
@@ -64,6 +68,7 @@ public final class ConfigLoader {
 
   private final ProbeTypes probeTypes;
   private final ActionTypes actionTypes;
+  private final ChannelTypes channelTypes;
   private final Vertx vertx;
 
   /** With the action types registered on the class path. */
@@ -71,10 +76,15 @@ public final class ConfigLoader {
     this(probeTypes, ActionTypes.discover(), vertx);
   }
 
-  /** @param vertx handed to probe and action types while they validate; they must not start anything */
   public ConfigLoader(ProbeTypes probeTypes, ActionTypes actionTypes, Vertx vertx) {
-    this.probeTypes = probeTypes;
-    this.actionTypes = actionTypes;
+    this(new Plugins(probeTypes, actionTypes, ChannelTypes.discover()), vertx);
+  }
+
+  /** @param vertx handed to the plug-in types while they validate; they must not start anything */
+  public ConfigLoader(Plugins plugins, Vertx vertx) {
+    this.probeTypes = plugins.probes();
+    this.actionTypes = plugins.actions();
+    this.channelTypes = plugins.channels();
     this.vertx = vertx;
   }
 
@@ -246,7 +256,7 @@ public final class ConfigLoader {
 
     Policy defaults = policy(medic.child("recovery"), DEFAULT_POLICY, dryRun, false);
     Map<String, ActionConfig> actions = actions(medic.child("actions"), defaults);
-    Map<String, ConfigObject> notify = namedObjects(medic.child("notify"), true);
+    Map<String, ChannelConfig> notify = channels(medic.child("notify"));
 
     Settings checksSettings = medic.child("checks");
     Map<String, CheckConfig> checks = new LinkedHashMap<>();
@@ -262,6 +272,7 @@ public final class ConfigLoader {
     }
     resolveDependencies(checksSettings, checks);
     List<Maintenance.Window> windows = maintenance(medic, checksSettings.keys());
+    resolveChannelChecks(medic.child("notify"), notify, checksSettings.keys());
     root.reportUnknownKeys();
     problems.throwIfAny();
     return new MedicConfig(source, instance, startupSpread, api, journalDir, dryRun, logFormat, logLevel,
@@ -509,6 +520,63 @@ public final class ConfigLoader {
       return t.parseDuration(key, v).map(d -> d.toNanos() / 1e9);
     }
     return t.parseBytes(key, v).map(Long::doubleValue);
+  }
+
+  private static final Set<String> SEVERITIES = Set.of("critical", "warning", "info");
+
+  private Map<String, ChannelConfig> channels(Settings s) {
+    Map<String, ChannelConfig> out = new LinkedHashMap<>();
+    for (String name : s.keys()) {
+      Settings c = s.child(name);
+      if (!NAME.matcher(name).matches()) {
+        s.problem(name, "\"" + name + "\" is not a valid name (expected letters, digits, - and _)");
+      }
+      if (c.rawObject() == null) {
+        continue; // not an object: child() has said so
+      }
+      String typeName = c.string("type");
+      Optional<ChannelType> type = channelTypes.find(typeName);
+      List<String> severities = c.strings("severities", List.of("warning", "critical"));
+      for (String sev : severities) {
+        if (!SEVERITIES.contains(sev)) {
+          c.problem("severities", "\"" + sev + "\" is not a severity (expected critical, warning or info)");
+        }
+      }
+      List<String> checks = c.strings("checks", List.of());
+      Duration groupWait = c.duration("group-wait", Duration.ofSeconds(5));
+      // Alertmanager forgets an alert that is not re-sent within its resolve_timeout (5m).
+      Duration repeat = c.duration("repeat-interval",
+          "alertmanager".equals(typeName) ? Duration.ofMinutes(1) : Duration.ofHours(4));
+      Duration retryFor = c.positiveDuration("retry-for", Duration.ofHours(24));
+      Duration timeout = c.positiveDuration("timeout", Duration.ofSeconds(10));
+      if (type.isEmpty()) {
+        if (!typeName.isEmpty()) {
+          c.problem("type", DidYouMean.unknownMessage("channel type \"" + typeName + "\"", typeName,
+              channelTypes.names()));
+        }
+        c.accept(c.keys().toArray(String[]::new));
+        continue;
+      }
+      try {
+        type.get().create(c, new ChannelContext(vertx, name, timeout)).close();
+      } catch (RuntimeException e) {
+        c.problem("the " + typeName + " channel could not be built: " + e.getMessage());
+      }
+      out.put(name, new ChannelConfig(name, type.get(), c.rawObject(), Set.copyOf(severities), Set.copyOf(checks),
+          groupWait, repeat, retryFor, timeout));
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** Routing names real checks: a typo there would silently drop notifications. */
+  private static void resolveChannelChecks(Settings notify, Map<String, ChannelConfig> channels, Set<String> checks) {
+    for (ChannelConfig ch : channels.values()) {
+      for (String c : ch.checks()) {
+        if (!checks.contains(c)) {
+          notify.child(ch.name()).problem("checks", DidYouMean.unknownMessage("check \"" + c + "\"", c, checks));
+        }
+      }
+    }
   }
 
   private Map<String, ActionConfig> actions(Settings s, Policy defaults) {

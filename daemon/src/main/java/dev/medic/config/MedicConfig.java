@@ -13,7 +13,7 @@ import java.util.Map;
  *
  * @param source where it was read from (a file path, or "embedded default")
  * @param actions the recovery actions, validated with their policies
- * @param channels (medic.notify) the raw channel definitions, checked here for a type only
+ * @param channels (medic.notify) the notification channels with their routing
  * @param maintenance windows from the configuration (more can be opened through the API)
  */
 public record MedicConfig(
@@ -27,5 +27,5 @@ public record MedicConfig(
     String logLevel,
     Map<String, CheckConfig> checks,
     Map<String, ActionConfig> actions,
-    Map<String, ConfigObject> channels,
+    Map<String, ChannelConfig> channels,
     List<Maintenance.Window> maintenance) {}

@@ -61,7 +61,7 @@ class CheckCommandTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Cli.execute(args, new PrintWriter(out), new PrintWriter(err),
-        new dev.medic.Plugins(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all()));
+        new dev.medic.Plugins(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all(), dev.medic.testing.FakeChannelTypes.all()));
     return new Run(code, out.toString(), err.toString());
   }
 

@@ -27,7 +27,7 @@ class ConfigLoaderTest {
   @BeforeAll
   static void setUp() {
     vertx = Vertx.vertx();
-    loader = new ConfigLoader(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all(), vertx);
+    loader = new ConfigLoader(new dev.medic.Plugins(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all(), dev.medic.testing.FakeChannelTypes.all()), vertx);
   }
 
   @AfterAll

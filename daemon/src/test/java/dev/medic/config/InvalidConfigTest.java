@@ -35,7 +35,7 @@ class InvalidConfigTest {
   @BeforeAll
   static void setUp() {
     vertx = Vertx.vertx();
-    loader = new ConfigLoader(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all(), vertx);
+    loader = new ConfigLoader(new dev.medic.Plugins(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all(), dev.medic.testing.FakeChannelTypes.all()), vertx);
   }
 
   @AfterAll
@@ -79,7 +79,7 @@ class InvalidConfigTest {
     java.io.StringWriter err = new java.io.StringWriter();
     int code = dev.medic.cli.Cli.execute(new String[] {"check", "--config", conf.toString()},
         new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(err),
-        new dev.medic.Plugins(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all()));
+        new dev.medic.Plugins(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all(), dev.medic.testing.FakeChannelTypes.all()));
     assertThat(code).as("exit code of medic check on %s", name).isEqualTo(78);
     assertThat(err.toString()).contains(expected);
   }
