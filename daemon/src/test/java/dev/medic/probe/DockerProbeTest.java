@@ -92,7 +92,7 @@ class DockerProbeTest {
     container("3f4e8a1c", inspect("worker", state("running", true, 0, Instant.now().minusSeconds(40)), 0));
     probe(vertx, "container = \"3f4e8a1c\"").run().onComplete(test.succeeding(r -> test.verify(() -> {
       assertThat(r.status()).isEqualTo(Status.OK);
-      assertThat(r.message()).isEqualTo("container \"3f4e8a1c\" running for 40s, no health check");
+      assertThat(r.message()).matches("container \"3f4e8a1c\" running for 4\\ds, no health check");
       assertThat(r.measurements()).containsOnlyKeys("restarts", "uptime");
       test.completeNow();
     })));
