@@ -3,6 +3,8 @@ package dev.medic;
 import dev.medic.api.ApiVerticle;
 import dev.medic.config.MedicConfig;
 import dev.medic.metrics.MedicMetrics;
+import dev.medic.notify.NotifierVerticle;
+import dev.medic.notify.Outbox;
 import dev.medic.recovery.Journal;
 import dev.medic.recovery.Maintenance;
 import dev.medic.recovery.RecoveryVerticle;
@@ -34,6 +36,7 @@ public final class Daemon {
   private final java.util.List<String> deployments = new java.util.ArrayList<>();
   private SchedulerVerticle scheduler;
   private RecoveryVerticle recovery;
+  private NotifierVerticle notifier;
   private ApiVerticle api;
   private Journal journal;
 
@@ -62,15 +65,21 @@ public final class Daemon {
           d.scheduler = new SchedulerVerticle(config, d.live, metrics, clock);
           d.recovery = new RecoveryVerticle(config, d.live, d.scheduler, journal, d.maintenance, metrics, clock,
               new java.util.Random());
+          d.notifier = new NotifierVerticle(config, d.live, d.maintenance, Outbox.open(vertx, config.journalDir()),
+              metrics, clock);
           d.api = new ApiVerticle(config, d.live, metrics, d.scheduler::lastHeartbeatNanos, d.scheduler, d.recovery,
               d.maintenance);
           // The API first, so that a check of medic's own endpoint finds it listening; recovery
-          // before the scheduler, so that it hears the first results.
+          // and the notifier before the scheduler, so that they hear the first results.
           return vertx.deployVerticle(d.api);
         })
         .compose(id -> {
           d.deployments.add(id);
           return vertx.deployVerticle(d.recovery);
+        })
+        .compose(id -> {
+          d.deployments.add(id);
+          return vertx.deployVerticle(d.notifier);
         })
         .compose(id -> {
           d.deployments.add(id);

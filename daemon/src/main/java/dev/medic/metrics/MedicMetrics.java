@@ -165,6 +165,19 @@ public final class MedicMetrics {
     budgets.clear();
   }
 
+  /** Counts notifications by channel and outcome: {@code sent}, {@code failed} (an attempt), {@code given-up}. */
+  public void notification(String channel, String outcome) {
+    notification(channel, outcome, 1);
+  }
+
+  public void notification(String channel, String outcome, int n) {
+    Counter.builder("medic.notifications")
+        .description("Notifications by channel and outcome: sent (events delivered), failed (delivery attempts), "
+            + "given-up (events dropped after retry-for)")
+        .tags("channel", channel, "outcome", outcome)
+        .register(registry).increment(n);
+  }
+
   public void schedulerLag(Duration lag) {
     schedulerLag.set(Math.max(0, lag.toNanos() / 1e9));
   }
