@@ -10,6 +10,7 @@ import dev.medic.metrics.MedicMetrics;
 import dev.medic.probe.ProbeResult;
 import dev.medic.probe.ProbeTypes;
 import dev.medic.recovery.ActionTypes;
+import dev.medic.testing.Await;
 import dev.medic.testing.RecordingChannelType;
 import dev.medic.testing.ScriptedProbeType;
 import io.vertx.core.Future;
@@ -17,9 +18,7 @@ import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -44,8 +43,8 @@ class NotifierTest {
 
   private void stopDaemon() {
     if (daemon != null) {
-      join(daemon.stop());
-      join(vertx.close());
+      Await.join(daemon.stop());
+      Await.join(vertx.close());
       daemon = null;
     }
   }
@@ -66,22 +65,10 @@ class NotifierTest {
           notify { %s }
         }
         """.formatted(journalDir, extra, checks, channels), "notify-test.conf");
-    daemon = join(Daemon.start(vertx, cfg, metrics));
+    daemon = Await.join(Daemon.start(vertx, cfg, metrics));
   }
 
-  private static <T> T join(Future<T> f) {
-    return f.toCompletionStage().toCompletableFuture().join();
-  }
 
-  private static void await(String what, long ms, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
 
   private List<Event> stateEvents() {
     return recording.events().stream().filter(e -> "state".equals(e.kind())).toList();
@@ -93,7 +80,7 @@ class NotifierTest {
     scripted.script("app", i -> Future.succeededFuture(result.get()));
     start("app { type = scripted, interval = 300ms, timeout = 200ms }",
         "ops { type = recording, group-wait = 100ms }", "");
-    await("critical delivered", 5_000, () -> !stateEvents().isEmpty());
+    Await.until("critical delivered", 5_000, () -> !stateEvents().isEmpty());
     Event critical = stateEvents().get(0);
     assertThat(critical.severity()).isEqualTo("critical");
     assertThat(critical.check()).isEqualTo("app");
@@ -102,7 +89,7 @@ class NotifierTest {
     assertThat(critical.details().getJsonObject("measurements").containsKey("latency")).isTrue();
 
     result.set(ProbeResult.ok("fine"));
-    await("resolution delivered", 5_000, () -> stateEvents().size() >= 2);
+    Await.until("resolution delivered", 5_000, () -> stateEvents().size() >= 2);
     Event resolved = stateEvents().get(1);
     assertThat(resolved.resolved()).isTrue();
     assertThat(resolved.previous()).isEqualTo("critical");
@@ -116,7 +103,7 @@ class NotifierTest {
     scripted.script("a", i -> Future.succeededFuture(ProbeResult.critical("down")));
     scripted.script("b", i -> Future.succeededFuture(ProbeResult.critical("down")));
     start("a { type = scripted }\n b { type = scripted }", "ops { type = recording, group-wait = 800ms }", "");
-    await("a batch", 5_000, () -> !recording.batches().isEmpty());
+    Await.until("a batch", 5_000, () -> !recording.batches().isEmpty());
     Thread.sleep(300);
     List<Event> first = recording.batches().get(0);
     assertThat(first).extracting(Event::check).contains("a", "b");
@@ -127,10 +114,10 @@ class NotifierTest {
     recording.down(true);
     scripted.script("app", i -> Future.succeededFuture(ProbeResult.critical("refused")));
     start("app { type = scripted }", "ops { type = recording, group-wait = 50ms }", "");
-    await("two failed attempts", 10_000, () -> recording.attempts().size() >= 2);
+    Await.until("two failed attempts", 10_000, () -> recording.attempts().size() >= 2);
     assertThat(recording.events()).isEmpty();
     recording.down(false);
-    await("delivered", 15_000, () -> !stateEvents().isEmpty());
+    Await.until("delivered", 15_000, () -> !stateEvents().isEmpty());
     Thread.sleep(500);
     assertThat(stateEvents()).hasSize(1);
     assertThat(metrics.scrape()).contains("medic_notifications_total{channel=\"ops\",outcome=\"failed\"}");
@@ -141,7 +128,7 @@ class NotifierTest {
     recording.down(true);
     scripted.script("app", i -> Future.succeededFuture(ProbeResult.critical("refused")));
     start("app { type = scripted, interval = 30s }", "ops { type = recording, group-wait = 50ms }", "");
-    await("a failed attempt", 10_000, () -> !recording.attempts().isEmpty());
+    Await.until("a failed attempt", 10_000, () -> !recording.attempts().isEmpty());
     stopDaemon();
     try (Stream<Path> files = Files.list(journalDir.resolve("outbox").resolve("ops"))) {
       assertThat(files.filter(f -> f.toString().endsWith(".json")).count()).isGreaterThanOrEqualTo(1);
@@ -151,10 +138,10 @@ class NotifierTest {
     // The check is fine after the restart: what arrives is the event from before.
     scripted.script("app", i -> Future.succeededFuture(ProbeResult.ok("fine")));
     start("app { type = scripted, interval = 30s }", "ops { type = recording, group-wait = 50ms }", "");
-    await("delivered after the restart", 10_000, () -> !stateEvents().isEmpty());
+    Await.until("delivered after the restart", 10_000, () -> !stateEvents().isEmpty());
     assertThat(stateEvents().get(0).severity()).isEqualTo("critical");
     assertThat(stateEvents().get(0).message()).isEqualTo("refused");
-    await("outbox emptied", 5_000, () -> {
+    Await.until("outbox emptied", 5_000, () -> {
       try (Stream<Path> files = Files.list(journalDir.resolve("outbox").resolve("ops"))) {
         return files.noneMatch(f -> f.toString().endsWith(".json"));
       } catch (Exception e) {
@@ -172,9 +159,9 @@ class NotifierTest {
     start("app { type = scripted, interval = 300ms, timeout = 200ms }\n db { type = scripted }",
         "pager { type = recording, severities = [critical], group-wait = 50ms }\n"
             + "app-team { type = recording, checks = [app], group-wait = 50ms }", "");
-    await("events", 5_000, () -> stateEvents().size() >= 2);
+    Await.until("events", 5_000, () -> stateEvents().size() >= 2);
     app.set(ProbeResult.ok("fine"));
-    await("resolution", 5_000, () -> stateEvents().stream().anyMatch(Event::resolved));
+    Await.until("resolution", 5_000, () -> stateEvents().stream().anyMatch(Event::resolved));
     Thread.sleep(500);
     // pager took db's critical only; app-team took app's warning and its resolution.
     List<String> seen = stateEvents().stream().map(e -> e.check() + ":" + e.severity()).toList();
@@ -187,7 +174,7 @@ class NotifierTest {
     scripted.script("app", i -> Future.succeededFuture(ProbeResult.critical("refused")));
     start("app { type = scripted, interval = 30s }", "ops { type = recording, group-wait = 50ms, repeat-interval = 1s }",
         "");
-    await("two repeats", 8_000, () -> stateEvents().size() >= 3);
+    Await.until("two repeats", 8_000, () -> stateEvents().size() >= 3);
     assertThat(stateEvents().get(1).title()).startsWith("STILL CRITICAL app");
     assertThat(stateEvents().get(1).details().getInteger("repeat")).isEqualTo(1);
     assertThat(stateEvents().stream().map(Event::id).distinct().count()).isEqualTo(stateEvents().size());
@@ -207,7 +194,7 @@ class NotifierTest {
     start("db { type = scripted }\n app { type = scripted, depends-on = [db] }\n batch { type = scripted }",
         "ops { type = recording, group-wait = 300ms }",
         "maintenance = [ { checks = [batch], until = \"" + until + "\" } ]");
-    await("db's event", 5_000, () -> !stateEvents().isEmpty());
+    Await.until("db's event", 5_000, () -> !stateEvents().isEmpty());
     Thread.sleep(1000);
     assertThat(stateEvents()).extracting(Event::check).containsExactly("db");
   }

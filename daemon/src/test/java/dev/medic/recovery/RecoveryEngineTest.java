@@ -8,6 +8,7 @@ import dev.medic.config.MedicConfig;
 import dev.medic.metrics.MedicMetrics;
 import dev.medic.probe.ProbeTypes;
 import dev.medic.probe.Status;
+import dev.medic.testing.Await;
 import dev.medic.testing.HungServer;
 import dev.medic.testing.ServerActionType;
 import io.vertx.core.Future;
@@ -19,8 +20,6 @@ import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,14 +45,14 @@ class RecoveryEngineTest {
   void stop() {
     stopDaemon();
     if (vertx != null) {
-      join(actions.stopServers());
-      join(vertx.close());
+      Await.join(actions.stopServers());
+      Await.join(vertx.close());
     }
   }
 
   private void stopDaemon() {
     if (daemon != null) {
-      join(daemon.stop());
+      Await.join(daemon.stop());
       daemon = null;
     }
   }
@@ -77,22 +76,10 @@ class RecoveryEngineTest {
           actions { %s }
         }
         """.formatted(TOKEN, journalDir, extra, checks, actionsConf), "recovery-test.conf");
-    daemon = join(Daemon.start(vertx, cfg, metrics));
+    daemon = Await.join(Daemon.start(vertx, cfg, metrics));
   }
 
-  private static <T> T join(Future<T> f) {
-    return f.toCompletionStage().toCompletableFuture().join();
-  }
 
-  private static void await(String what, long ms, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
 
   private Status status(String check) {
     return daemon.live().find(check).orElseThrow().state().status();
@@ -111,7 +98,7 @@ class RecoveryEngineTest {
     if (token != null) {
       req.putHeader("authorization", "Bearer " + token);
     }
-    return join(body == null ? req.send() : req.sendJsonObject(body));
+    return Await.join(body == null ? req.send() : req.sendJsonObject(body));
   }
 
   @Test
@@ -119,7 +106,7 @@ class RecoveryEngineTest {
     int port = HungServer.freePort();
     start("app { type = tcp, host = \"127.0.0.1\", port = " + port + ", interval = 1s, timeout = 500ms,"
         + " on-critical = [start-app] }", "start-app { type = start-server, port = " + port + ", grace = 100ms }", "");
-    await("app ok again and the attempt journaled", 10_000, () -> {
+    Await.until("app ok again and the attempt journaled", 10_000, () -> {
       try {
         return status("app") == Status.OK && count("attempt") == 1;
       } catch (Exception e) {
@@ -148,7 +135,7 @@ class RecoveryEngineTest {
     start("app { type = tcp, host = \"127.0.0.1\", port = " + port + ", interval = 1s, timeout = 500ms,"
         + " on-critical = [start-app] }", "start-app { type = start-server, port = " + port + " }",
         "maintenance = [ { checks = [app], until = \"" + until + "\", reason = \"planned\" } ]");
-    await("held", 5_000, () -> {
+    Await.until("held", 5_000, () -> {
       JsonObject v = daemon.recovery().view("app");
       return v != null && "held".equals(v.getString("state"));
     });
@@ -165,7 +152,7 @@ class RecoveryEngineTest {
     String action = "restart-app { type = start-server, port = " + port + ", fixes = false, max-attempts = 3,"
         + " backoff { initial = 100ms, max = 400ms }, grace = 50ms }";
     start(check, action, "");
-    await("exhausted", 15_000, () -> {
+    Await.until("exhausted", 15_000, () -> {
       JsonObject v = daemon.recovery().view("app");
       return v != null && "exhausted".equals(v.getString("state"));
     });
@@ -184,7 +171,7 @@ class RecoveryEngineTest {
 
     // An operator resets it: the action runs again.
     assertThat(post("/checks/app/reset", TOKEN, null).statusCode()).isEqualTo(200);
-    await("runs again after reset", 5_000, () -> actions.runs().size() > 3);
+    Await.until("runs again after reset", 5_000, () -> actions.runs().size() > 3);
   }
 
   @Test
@@ -192,7 +179,7 @@ class RecoveryEngineTest {
     int port = HungServer.freePort();
     start("app { type = tcp, host = \"127.0.0.1\", port = " + port + ", interval = 1s, timeout = 500ms,"
         + " on-critical = [start-app] }", "start-app { type = start-server, port = " + port + " }", "dry-run = true");
-    await("a dry-run attempt", 5_000, () -> {
+    Await.until("a dry-run attempt", 5_000, () -> {
       try {
         return journal().stream().anyMatch(r -> "dry-run".equals(r.getString("outcome")));
       } catch (Exception e) {
@@ -211,7 +198,7 @@ class RecoveryEngineTest {
         + "app { type = tcp, host = \"127.0.0.1\", port = " + appPort + ", interval = 1s, timeout = 500ms,"
         + " depends-on = [db], on-critical = [start-app] }",
         "start-app { type = start-server, port = " + appPort + " }", "");
-    await("suppressed", 5_000, () -> {
+    Await.until("suppressed", 5_000, () -> {
       try {
         return count("suppressed") > 0;
       } catch (Exception e) {
@@ -236,14 +223,14 @@ class RecoveryEngineTest {
     String id = created.bodyAsJsonObject().getString("id");
     Thread.sleep(2500);
     assertThat(actions.runs()).isEmpty();
-    JsonObject app = join(client.get(daemon.apiPort(), "127.0.0.1", "/status?check=app").send()).bodyAsJsonObject();
+    JsonObject app = Await.join(client.get(daemon.apiPort(), "127.0.0.1", "/status?check=app").send()).bodyAsJsonObject();
     assertThat(app.getJsonObject("maintenance").getString("reason")).isEqualTo("upgrade");
     assertThat(app.getString("status")).isEqualTo("critical");
 
     var deleted = client.delete(daemon.apiPort(), "127.0.0.1", "/maintenance/" + id)
         .putHeader("authorization", "Bearer " + TOKEN).send();
-    assertThat(join(deleted).statusCode()).isEqualTo(204);
-    await("fixed after maintenance", 5_000, () -> status("app") == Status.OK);
+    assertThat(Await.join(deleted).statusCode()).isEqualTo(204);
+    Await.until("fixed after maintenance", 5_000, () -> status("app") == Status.OK);
     assertThat(actions.runs()).containsExactly("app");
   }
 
@@ -267,7 +254,7 @@ class RecoveryEngineTest {
         .statusCode()).isEqualTo(400);
     var del = client.delete(daemon.apiPort(), "127.0.0.1", "/maintenance/none")
         .putHeader("authorization", "Bearer " + TOKEN).send();
-    assertThat(join(del).statusCode()).isEqualTo(404);
+    assertThat(Await.join(del).statusCode()).isEqualTo(404);
   }
 
   @Test
@@ -276,7 +263,7 @@ class RecoveryEngineTest {
     client = WebClient.create(vertx);
     MedicConfig cfg = new ConfigLoader(ProbeTypes.discover(), ActionTypes.of(actions), vertx).loadString(
         "medic { http.port = 0, journal.dir = \"" + other + "\", checks.root { type = disk, path = \"/\" } }", "t.conf");
-    daemon = join(Daemon.start(vertx, cfg, new MedicMetrics(MedicMetrics.newRegistry())));
+    daemon = Await.join(Daemon.start(vertx, cfg, new MedicMetrics(MedicMetrics.newRegistry())));
     HttpResponse<Buffer> r = post("/checks/root/run", "anything", null);
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(r.bodyAsJsonObject().getString("error")).contains("medic.http.token");
@@ -291,7 +278,7 @@ class RecoveryEngineTest {
         + ", interval = 1s, timeout = 500ms, on-critical = [start-app] }",
         "start-app { type = start-server, port = " + port + ", grace = 100ms }", "startup-spread = 2s");
     StringBuilder received = new StringBuilder();
-    var conn = join(vertx.createHttpClient().request(io.vertx.core.http.HttpMethod.GET, daemon.apiPort(),
+    var conn = Await.join(vertx.createHttpClient().request(io.vertx.core.http.HttpMethod.GET, daemon.apiPort(),
         "127.0.0.1", "/events").compose(req -> req.send()));
     assertThat(conn.getHeader("content-type")).startsWith("text/event-stream");
     conn.handler(b -> {
@@ -299,7 +286,7 @@ class RecoveryEngineTest {
         received.append(b.toString());
       }
     });
-    await("events", 10_000, () -> {
+    Await.until("events", 10_000, () -> {
       synchronized (received) {
         return received.toString().contains("\"event\":\"succeeded\"");
       }
