@@ -33,6 +33,7 @@ public final class Settings {
   /** Keys that read the same quoted or not; others are quoted in paths, as HOCON would need. */
   private static final Pattern PLAIN_KEY = Pattern.compile("[A-Za-z0-9_-]+");
   private static final Pattern KB = Pattern.compile("(?<=[0-9\\s])KB\\s*$");
+  private static final Pattern DECIMAL = Pattern.compile("[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?");
 
   private final ConfigObject object;
   private final String path;
@@ -440,11 +441,13 @@ public final class Settings {
       return Optional.of(((Number) v.unwrapped()).doubleValue());
     }
     if (v.valueType() == ConfigValueType.STRING) {
-      try {
-        return Optional.of(Double.parseDouble(((String) v.unwrapped()).trim()));
-      } catch (NumberFormatException e) {
+      // Not Double.parseDouble alone: it takes Java literals, so "7d" (a duration of seven days)
+      // would read as the number 7.0, and "NaN" or "0x10" as numbers too.
+      String s = ((String) v.unwrapped()).trim();
+      if (!DECIMAL.matcher(s).matches()) {
         return Optional.empty();
       }
+      return Optional.of(Double.parseDouble(s));
     }
     return Optional.empty();
   }

@@ -1,9 +1,7 @@
 package dev.medic.probe;
 
-import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueType;
 import dev.medic.config.Settings;
-import java.util.LinkedHashMap;
+import dev.medic.process.CommandSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,52 +26,10 @@ public final class CommandProbeType implements ProbeType {
 
   @Override
   public Probe create(Settings settings, ProbeContext context) {
-    List<String> command = command(settings);
-    Map<String, String> env = environment(settings);
-    Optional<String> workdir = settings.optString("workdir");
-    if (workdir.isPresent() && !workdir.get().startsWith("/")) {
-      settings.problem("workdir", "\"" + workdir.get() + "\" is not an absolute path (expected e.g. \"/var/lib/app\")");
-    }
+    List<String> command = CommandSettings.argv(settings, "command", EXAMPLE);
+    Map<String, String> env = CommandSettings.environment(settings, "env");
+    Optional<String> workdir = CommandSettings.workdir(settings, "workdir");
     return new CommandProbe(context, command, env, workdir.orElse(null));
-  }
-
-  private static List<String> command(Settings settings) {
-    ConfigValue raw = settings.value("command");
-    if (raw == null) {
-      settings.problem("command", "missing (a value is required: the argument vector, e.g. " + EXAMPLE + ")");
-      return List.of();
-    }
-    // A single string would be one program name with spaces in it: say so rather than fail at run time.
-    if (raw.valueType() != ConfigValueType.LIST) {
-      settings.problem("command", "is not a list (expected the argument vector, run without a shell, e.g. " + EXAMPLE + ")");
-      return List.of();
-    }
-    List<String> command = settings.strings("command", List.of());
-    if (command.isEmpty()) {
-      if (((List<?>) raw.unwrapped()).isEmpty()) {
-        settings.problem("command", "is empty (expected the program and its arguments, e.g. " + EXAMPLE + ")");
-      }
-      return List.of();
-    }
-    if (command.get(0).isBlank()) {
-      settings.problem("command", "starts with an empty program name (expected e.g. " + EXAMPLE + ")");
-    }
-    return command;
-  }
-
-  private static Map<String, String> environment(Settings settings) {
-    Map<String, String> env = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : settings.stringMap("env").entrySet()) {
-      String name = e.getKey();
-      if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-        settings.problem("env", "\"" + name + "\" is not an environment variable name (expected no \"=\", e.g. LANG)");
-      } else if (e.getValue().indexOf('\0') >= 0) {
-        settings.problem("env", "the value of " + name + " contains a NUL character");
-      } else {
-        env.put(name, e.getValue());
-      }
-    }
-    return env;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.medic.probe;
 
+import dev.medic.process.SearchPath;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;

@@ -12,17 +12,18 @@ import javax.net.ssl.SSLException;
 
 /**
  * Wording shared by the network probes, so that a refused connection or a TLS failure reads the
- * same whichever probe met it. Messages never carry secrets: callers pass host and port only.
+ * same whichever probe (or action) met it. Messages never carry secrets: callers pass host and
+ * port only.
  */
-final class NetText {
+public final class NetText {
 
   /** Received text shown in a message is cut here: enough to recognise, not a dump. */
-  static final int SNIPPET = 60;
+  public static final int SNIPPET = 60;
 
   private NetText() {}
 
   /** {@code 2s}, {@code 1.5s}, {@code 500ms}: the timeout as an operator wrote it. */
-  static String duration(Duration d) {
+  public static String duration(Duration d) {
     long ms = d.toMillis();
     if (ms < 1000) {
       return ms + "ms";
@@ -47,7 +48,7 @@ final class NetText {
    * {@code "500 nope\r\n"}: the text quoted, control characters escaped so a reply cannot break a
    * log line, and cut at {@value #SNIPPET} characters.
    */
-  static String quote(String text) {
+  public static String quote(String text) {
     StringBuilder b = new StringBuilder("\"");
     int n = Math.min(text.length(), SNIPPET);
     for (int i = 0; i < n; i++) {
@@ -77,7 +78,7 @@ final class NetText {
    * trusted ...}. Unrecognised failures keep their type and message, which is still better than
    * a bare "error".
    */
-  static String failure(Throwable cause, String hostPort, Duration timeout) {
+  public static String failure(Throwable cause, String hostPort, Duration timeout) {
     SSLException tls = find(cause, SSLException.class);
     if (tls != null) {
       return "TLS handshake with " + hostPort + " failed: " + tlsReason(tls);

@@ -23,6 +23,7 @@ class SettingsTest {
   static List<Case> badValues() {
     return List.of(
         new Case("n = lots", s -> s.number("n", 0), "medic.checks.test.n: \"lots\" is not a number (expected e.g. 42 or 0.5)"),
+        new Case("n = 5d", s -> s.number("n", 0), "medic.checks.test.n: \"5d\" is not a number (expected e.g. 42 or 0.5)"),
         new Case("n = 2.5", s -> s.integer("n", 0, 1, 10), "medic.checks.test.n: \"2.5\" is not a whole number (expected 1 to 10)"),
         new Case("n = 11", s -> s.integer("n", 0, 1, 10), "medic.checks.test.n: 11 is out of range (expected 1 to 10)"),
         new Case("b = maybe", s -> s.bool("b", false), "medic.checks.test.b: \"maybe\" is not a boolean (expected true or false)"),
@@ -46,6 +47,17 @@ class SettingsTest {
     List<ConfigProblem> problems = s.problems().sorted();
     assertThat(problems).hasSize(1);
     assertThat(problems.get(0).toString()).startsWith("test.conf:1: ").contains(c.problem());
+  }
+
+  @Test
+  void daysAreADurationNotABareNumber() {
+    // Double.parseDouble("7d") is 7.0: a reader that asked it first took 7d for a unitless 7.
+    Settings s = TestSettings.of("d = 7d, q = \"2d\", n = \"1.5e3\"");
+
+    assertThat(s.duration("d", Duration.ZERO)).isEqualTo(Duration.ofDays(7));
+    assertThat(s.duration("q", Duration.ZERO)).isEqualTo(Duration.ofDays(2));
+    assertThat(s.number("n", 0)).isEqualTo(1500.0);
+    assertThat(s.problems().sorted()).isEmpty();
   }
 
   @Test

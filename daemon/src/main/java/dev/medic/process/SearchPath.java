@@ -1,4 +1,4 @@
-package dev.medic.probe;
+package dev.medic.process;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -14,7 +14,7 @@ import java.util.Optional;
  * program is reported by name instead of as an exit status 127. Looks at the file system: call it
  * from a worker thread only.
  */
-final class SearchPath {
+public final class SearchPath {
 
   /** Used when the environment has no PATH, as execvp would. */
   private static final String DEFAULT = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -26,7 +26,7 @@ final class SearchPath {
   }
 
   /** The directories of {@code pathVariable}; a missing or empty value gives the usual default. */
-  static SearchPath of(String pathVariable) {
+  public static SearchPath of(String pathVariable) {
     String value = pathVariable == null || pathVariable.isBlank() ? DEFAULT : pathVariable;
     List<Path> dirs = new ArrayList<>();
     for (String entry : value.split(File.pathSeparator)) {
@@ -44,12 +44,12 @@ final class SearchPath {
   }
 
   /** The PATH medic itself runs with. */
-  static SearchPath ofProcess() {
+  public static SearchPath ofProcess() {
     return of(System.getenv("PATH"));
   }
 
   /** {@link #find(String, Path)} from medic's own working directory. */
-  Optional<Path> find(String name) {
+  public Optional<Path> find(String name) {
     return find(name, null);
   }
 
@@ -60,7 +60,7 @@ final class SearchPath {
    *
    * @param workdir where the program will run; {@code null} for medic's own working directory
    */
-  Optional<Path> find(String name, Path workdir) {
+  public Optional<Path> find(String name, Path workdir) {
     if (name.isEmpty()) {
       return Optional.empty();
     }
