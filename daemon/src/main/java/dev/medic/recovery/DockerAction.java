@@ -130,10 +130,10 @@ final class DockerAction implements Action {
           return request.send();
         })
         .compose(HttpReply::read)
+        .eventually(client::close)
         .onComplete(ar -> {
           vertx.cancelTimer(timer);
           outcome.tryComplete(ar.succeeded() ? judge(ar.result()) : ActionOutcome.failed(failure(ar.cause())));
-          client.close();
         });
     return outcome.future();
   }

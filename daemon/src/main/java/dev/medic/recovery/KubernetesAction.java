@@ -215,7 +215,7 @@ final class KubernetesAction implements Action {
         })
         .compose(HttpReply::read)
         .map(reply -> judge(reply, namespace))
-        .andThen(ar -> client.close());
+        .eventually(client::close);
   }
 
   private String what(String namespace) {

@@ -80,11 +80,11 @@ final class RedisClearAction implements Action {
     });
     client.connect()
         .compose(conn -> (config.mode() == Mode.FLUSHDB ? flush(conn) : scan(conn, "0", unlinked, deadline))
-            .andThen(ar -> conn.close()))
+            .eventually(conn::close))
+        .eventually(client::close)
         .onComplete(ar -> {
           vertx.cancelTimer(timer);
           outcome.tryComplete(ar.succeeded() ? ar.result() : ActionOutcome.failed(failure(ar.cause(), unlinked.get())));
-          client.close();
         });
     return outcome.future();
   }
