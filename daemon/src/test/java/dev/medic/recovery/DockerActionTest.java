@@ -161,6 +161,24 @@ class DockerActionTest {
         })));
   }
 
+  @Test
+  void creatingAnActionConnectsNowhere(Vertx vertx, VertxTestContext ctx) {
+    Path socket = dir.resolve("docker.sock");
+    java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    vertx.createHttpServer()
+        .connectionHandler(c -> connections.incrementAndGet())
+        .requestHandler(req -> req.response().setStatusCode(204).end())
+        .listen(SocketAddress.domainSocketAddress(socket.toString()))
+        .onComplete(ctx.succeeding(s -> {
+          action(vertx, "socket = \"" + socket + "\", container = web");
+          // A connection would be accepted within milliseconds; give it ample time to show up.
+          vertx.setTimer(300, id -> ctx.verify(() -> {
+            assertThat(connections.get()).isZero();
+            ctx.completeNow();
+          }));
+        }));
+  }
+
   // ---- configuration ----------------------------------------------------------------------------
 
   @Test

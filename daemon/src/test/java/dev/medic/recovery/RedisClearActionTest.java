@@ -185,6 +185,35 @@ class RedisClearActionTest {
   }
 
   @Test
+  void theLeastPrivilegedAclOfTheDocsIsEnough(Vertx vertx) throws Exception {
+    try (Jedis jedis = jedis(0)) {
+      write(jedis, "cache:", 30);
+      write(jedis, "session:", 3);
+      // As docs/actions-remote.md recommends: connection commands, SCAN and UNLINK, cache keys only.
+      jedis.aclSetUser("medic", "on", ">medic-pw", "resetkeys", "~cache:*", "-@all", "+@connection", "+scan", "+unlink");
+    }
+    try {
+      ActionOutcome outcome = action(vertx, "uri = \"redis://medic:medic-pw@127.0.0.1:" + port + "\", pattern = \"cache:*\"")
+          .run("cache").await(10, TimeUnit.SECONDS);
+      ActionOutcome flush = action(vertx, "uri = \"redis://medic:medic-pw@127.0.0.1:" + port + "\", mode = flushdb")
+          .run("cache").await(10, TimeUnit.SECONDS);
+
+      assertThat(outcome.success()).as(outcome.message()).isTrue();
+      assertThat(outcome.message()).isEqualTo("unlinked 30 keys matching \"cache:*\"");
+      // The same user may not flush: FLUSHDB needs its own grant.
+      assertThat(flush.success()).isFalse();
+      assertThat(flush.message()).contains("NOPERM");
+      try (Jedis jedis = jedis(0)) {
+        assertThat(jedis.dbSize()).isEqualTo(3);
+      }
+    } finally {
+      try (Jedis jedis = jedis(0)) {
+        jedis.aclDelUser("medic");
+      }
+    }
+  }
+
+  @Test
   void aServerThatIsNotThereIsAFailedOutcome(Vertx vertx) throws Exception {
     int closed = freePort();
     ActionOutcome outcome = action(vertx, "uri = \"redis://127.0.0.1:" + closed + "\", pattern = \"cache:*\"")
@@ -192,6 +221,17 @@ class RedisClearActionTest {
     assertThat(outcome.success()).isFalse();
     assertThat(outcome.message()).startsWith("redis-clear at redis://127.0.0.1:" + closed + " failed: ")
         .containsIgnoringCase("refused");
+  }
+
+  @Test
+  void creatingAnActionConnectsNowhere(Vertx vertx) throws Exception {
+    try (Jedis jedis = jedis(0)) {
+      String before = jedis.clientList();
+      action(vertx, "uri = \"redis://127.0.0.1:" + port + "\", pattern = \"cache:*\"");
+      // A connection would show up within milliseconds; give it ample time.
+      vertx.timer(300).await(5, TimeUnit.SECONDS);
+      assertThat(jedis.clientList().lines().count()).isEqualTo(before.lines().count());
+    }
   }
 
   // ---- configuration ----------------------------------------------------------------------------
