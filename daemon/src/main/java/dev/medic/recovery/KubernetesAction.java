@@ -147,7 +147,7 @@ final class KubernetesAction implements Action {
         }
       }
     });
-    Future<String> token = readFile(config.tokenFile(), "the service account token").map(b -> {
+    Future<String> token = readFile(config.tokenFile(), "the service account token", mountHint()).map(b -> {
       String t = b.toString(StandardCharsets.UTF_8).trim();
       if (t.isEmpty()) {
         throw new Refused("the service account token " + config.tokenFile() + " is empty");
@@ -155,7 +155,7 @@ final class KubernetesAction implements Action {
       return t;
     });
     Future<String> namespace = config.namespace().map(Future::succeededFuture).orElseGet(() ->
-        readFile(config.namespaceFile(), "the service account namespace (set namespace to name one)").map(b -> {
+        readFile(config.namespaceFile(), "the service account namespace", " (set namespace to name one)").map(b -> {
           String ns = b.toString(StandardCharsets.UTF_8).trim();
           if (!NAMESPACE.matcher(ns).matches()) {
             throw new Refused(config.namespaceFile() + " holds " + RemoteText.quote(ns)
@@ -166,7 +166,7 @@ final class KubernetesAction implements Action {
         }));
     Future<Optional<Buffer>> ca = config.caFile().isEmpty()
         ? Future.succeededFuture(Optional.empty())
-        : readFile(config.caFile().get(), "the API server's CA (tls.ca-file)").map(Optional::of);
+        : readFile(config.caFile().get(), "the API server's CA", mountHint()).map(Optional::of);
     Future.all(token, namespace, ca)
         .compose(all -> send(token.result(), namespace.result(), ca.result(), timeoutMs, inFlight))
         .onComplete(ar -> {
@@ -176,10 +176,15 @@ final class KubernetesAction implements Action {
     return outcome.future();
   }
 
-  private Future<Buffer> readFile(String path, String what) {
+  private Future<Buffer> readFile(String path, String what, String hint) {
     return vertx.fileSystem().readFile(path).recover(e -> Future.failedFuture(new Refused(
-        "cannot read " + what + " from " + path + ": " + RemoteText.cause(e)
-            + (path.startsWith("/var/run/secrets/") ? " (is a service account token mounted into medic's pod?)" : ""))));
+        "cannot read " + what + " from " + path + ": " + RemoteText.cause(e) + hint)));
+  }
+
+  /** Said when the service account's files are missing where the kubelet would mount them. */
+  private String mountHint() {
+    return config.tokenFile().startsWith(KubernetesActionType.SERVICE_ACCOUNT)
+        ? " (is a service account token mounted into medic's pod?)" : "";
   }
 
   private Future<ActionOutcome> send(String token, String namespace, Optional<Buffer> ca, long timeoutMs,
