@@ -79,9 +79,8 @@ final class PgTerminateAction implements Action {
       OffsetDateTime backendStart, OffsetDateTime stateChange) {
 
     String shown() {
-      String in = state.equals("active") ? "active" : state;
       return "pid " + pid + " (" + (user == null ? "?" : user) + "@" + (database == null ? "?" : database) + ", "
-          + in + " for " + age(seconds) + ")";
+          + state + " for " + age(seconds) + ")";
     }
 
     /** {@code 1.4s}, {@code 42s}, {@code 12m5s}, {@code 3h20m}: as precise as an operator cares. */
@@ -258,11 +257,11 @@ final class PgTerminateAction implements Action {
     return conn.preparedQuery(hiddenQuery.sql()).execute(hiddenQuery.params())
         .map(rows -> rows.iterator().next().getLong("hidden"))
         .compose(hidden -> conn.preparedQuery(candidatesQuery.sql()).execute(candidatesQuery.params())
-            .compose(rows -> terminateEach(conn, candidates(rows), 0, progress))
+            .compose(rows -> terminateEach(conn, chosen(rows), 0, progress))
             .map(v -> judge(progress, hidden)));
   }
 
-  private static List<Candidate> candidates(RowSet<Row> rows) {
+  private static List<Candidate> chosen(RowSet<Row> rows) {
     List<Candidate> out = new ArrayList<>();
     for (Row r : rows) {
       out.add(new Candidate(r.getInteger("pid"), r.getString("usename"), r.getString("datname"),
