@@ -1,0 +1,264 @@
+package dev.medic.recovery;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
+
+/**
+ * Rollout-restarts a deployment, or deletes a pod, through the Kubernetes API server with the
+ * pod's service account: one request per run, on a client made for that run and closed after it.
+ *
+ * <p>The token, the CA file and (unless configured) the namespace are read at every run, without
+ * blocking: service-account tokens are rotated by the kubelet (about hourly), so a token read once
+ * at start would be refused a few hours later. The token is sent as a bearer token and appears in
+ * no message, log or output.
+ *
+ * <p>A rollout restart is what {@code kubectl rollout restart} does: a strategic merge patch that
+ * sets the {@code kubectl.kubernetes.io/restartedAt} annotation of the pod template, so the
+ * deployment's controller rolls its pods. The API server accepting the patch is success; whether
+ * the new pods come up is for the policy's {@code verify} to judge.
+ */
+final class KubernetesAction implements Action {
+
+  static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
+  static final String FIELD_MANAGER = "medic";
+
+  /** A DNS-1123 label: what a namespace name must be, and safe in a URL path. */
+  static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+  enum Operation {
+    ROLLOUT_RESTART("rollout-restart", "deployment", "patch"),
+    DELETE_POD("delete-pod", "pod", "delete");
+
+    final String key;
+    final String kind;
+    final String verb;
+
+    Operation(String key, String kind, String verb) {
+      this.key = key;
+      this.kind = kind;
+      this.verb = verb;
+    }
+
+    static Operation of(String key) {
+      return key.equals(DELETE_POD.key) ? DELETE_POD : ROLLOUT_RESTART;
+    }
+  }
+
+  /**
+   * The API server.
+   *
+   * @param basePath a prefix before {@code /api} and {@code /apis} (e.g. behind a proxy); usually empty
+   */
+  record Api(String host, int port, String basePath) {
+
+    String shown() {
+      return "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + basePath;
+    }
+  }
+
+  /**
+   * One kubernetes action, validated.
+   *
+   * @param namespace as configured; empty means the namespace file, read at run time
+   * @param namespaceFile where the service account's namespace is, next to its token
+   * @param name the deployment (rollout-restart) or pod (delete-pod), a valid Kubernetes name
+   * @param caFile empty when {@code tls.trust = any}
+   */
+  record Config(Api api, String tokenFile, Optional<String> caFile, Optional<String> namespace,
+      String namespaceFile, Operation operation, String name) {}
+
+  private final Config config;
+  private final Vertx vertx;
+  private final Duration timeout;
+  private final Clock clock;
+
+  KubernetesAction(Config config, ActionContext context, Clock clock) {
+    this.config = config;
+    this.vertx = context.vertx();
+    this.timeout = context.timeout();
+    this.clock = clock;
+  }
+
+  @Override
+  public String describe() {
+    String ns = config.namespace().orElse("<namespace of the service account>");
+    return (config.operation() == Operation.ROLLOUT_RESTART ? "kubectl rollout restart deployment/" : "kubectl delete pod/")
+        + config.name() + " -n " + ns + " via " + config.api().shown();
+  }
+
+  /** The body of a rollout restart: the annotation {@code kubectl rollout restart} sets, at {@code now}. */
+  static JsonObject restartPatch(Instant now) {
+    String at = OffsetDateTime.ofInstant(now.truncatedTo(ChronoUnit.SECONDS), ZoneOffset.UTC)
+        .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    return new JsonObject().put("spec", new JsonObject().put("template", new JsonObject().put("metadata",
+        new JsonObject().put("annotations", new JsonObject().put(RESTARTED_AT, at)))));
+  }
+
+  /** Path and query of the request for {@code namespace}. */
+  String requestUri(String namespace) {
+    String base = config.api().basePath();
+    return config.operation() == Operation.ROLLOUT_RESTART
+        ? base + "/apis/apps/v1/namespaces/" + namespace + "/deployments/" + config.name()
+            + "?fieldManager=" + FIELD_MANAGER
+        : base + "/api/v1/namespaces/" + namespace + "/pods/" + config.name();
+  }
+
+  /** A step that cannot go on; its message is the outcome's. */
+  private static final class Refused extends RuntimeException {
+    Refused(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  @Override
+  public Future<ActionOutcome> run(String check) {
+    long timeoutMs = Math.max(1, timeout.toMillis());
+    Promise<ActionOutcome> outcome = Promise.promise();
+    HttpClientRequest[] inFlight = new HttpClientRequest[1];
+    String[] namespaceSeen = {config.namespace().orElse("?")};
+    long timer = vertx.setTimer(timeoutMs, id -> {
+      if (outcome.tryComplete(ActionOutcome.failed("no answer from the API server " + config.api().shown()
+          + " within " + RemoteText.duration(timeout) + " (" + what(namespaceSeen[0]) + " may still happen)"))) {
+        HttpClientRequest r = inFlight[0];
+        if (r != null) {
+          r.reset(0, new TimeoutException("deadline reached"));
+        }
+      }
+    });
+    Future<String> token = readFile(config.tokenFile(), "the service account token", mountHint()).map(b -> {
+      String t = b.toString(StandardCharsets.UTF_8).trim();
+      if (t.isEmpty()) {
+        throw new Refused("the service account token " + config.tokenFile() + " is empty");
+      }
+      return t;
+    });
+    Future<String> namespace = config.namespace().map(Future::succeededFuture).orElseGet(() ->
+        readFile(config.namespaceFile(), "the service account namespace", " (set namespace to name one)").map(b -> {
+          String ns = b.toString(StandardCharsets.UTF_8).trim();
+          if (!NAMESPACE.matcher(ns).matches()) {
+            throw new Refused(config.namespaceFile() + " holds " + RemoteText.quote(ns)
+                + ", not a namespace name (set namespace to name one)");
+          }
+          namespaceSeen[0] = ns;
+          return ns;
+        }));
+    Future<Optional<Buffer>> ca = config.caFile().isEmpty()
+        ? Future.succeededFuture(Optional.empty())
+        : readFile(config.caFile().get(), "the API server's CA", mountHint()).map(Optional::of);
+    Future.all(token, namespace, ca)
+        .compose(all -> send(token.result(), namespace.result(), ca.result(), timeoutMs, inFlight))
+        .onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          outcome.tryComplete(ar.succeeded() ? ar.result() : ActionOutcome.failed(failure(ar.cause(), namespaceSeen[0])));
+        });
+    return outcome.future();
+  }
+
+  private Future<Buffer> readFile(String path, String what, String hint) {
+    return vertx.fileSystem().readFile(path).recover(e -> Future.failedFuture(new Refused(
+        "cannot read " + what + " from " + path + ": " + RemoteText.cause(e) + hint)));
+  }
+
+  /** Said when the service account's files are missing where the kubelet would mount them. */
+  private String mountHint() {
+    return config.tokenFile().startsWith(KubernetesActionType.SERVICE_ACCOUNT)
+        ? " (is a service account token mounted into medic's pod?)" : "";
+  }
+
+  private Future<ActionOutcome> send(String token, String namespace, Optional<Buffer> ca, long timeoutMs,
+      HttpClientRequest[] inFlight) {
+    HttpClientOptions options = new HttpClientOptions()
+        .setKeepAlive(false)
+        .setName("medic-kubernetes[" + config.api().shown() + "]");
+    if (ca.isPresent()) {
+      options.setVerifyHost(true).setTrustOptions(new PemTrustOptions().addCertValue(ca.get()));
+    } else {
+      options.setVerifyHost(false).setTrustAll(true);
+    }
+    HttpClientAgent client = vertx.createHttpClient(options);
+    boolean patch = config.operation() == Operation.ROLLOUT_RESTART;
+    RequestOptions request = new RequestOptions()
+        .setMethod(patch ? HttpMethod.PATCH : HttpMethod.DELETE)
+        .setHost(config.api().host())
+        .setPort(config.api().port())
+        .setSsl(true)
+        .setURI(requestUri(namespace))
+        .setConnectTimeout(timeoutMs)
+        .setIdleTimeout(timeoutMs)
+        .putHeader("Authorization", "Bearer " + token)
+        .putHeader("Accept", "application/json")
+        .putHeader("User-Agent", "medic");
+    if (patch) {
+      request.putHeader("Content-Type", "application/strategic-merge-patch+json");
+    }
+    return client.request(request)
+        .compose(r -> {
+          inFlight[0] = r;
+          return patch ? r.send(restartPatch(clock.instant()).toBuffer()) : r.send();
+        })
+        .compose(HttpReply::read)
+        .map(reply -> judge(reply, namespace))
+        .eventually(client::close);
+  }
+
+  private String what(String namespace) {
+    return (config.operation() == Operation.ROLLOUT_RESTART ? "the rollout restart of " : "the deletion of ")
+        + config.operation().kind + " \"" + namespace + "/" + config.name() + "\"";
+  }
+
+  private ActionOutcome judge(HttpReply reply, String namespace) {
+    String object = config.operation().kind + " \"" + namespace + "/" + config.name() + "\"";
+    if (reply.is2xx()) {
+      return ActionOutcome.succeeded(config.operation() == Operation.ROLLOUT_RESTART
+          ? "rollout restart of " + object + " started" : "deleted " + object);
+    }
+    String because = reply.status() == 401
+        ? " (the token from " + config.tokenFile() + " was not accepted)"
+        : reply.status() == 403 ? " (the service account needs RBAC permission to "
+            + config.operation().verb + " " + config.operation().kind + "s in " + namespace + ")" : "";
+    return new ActionOutcome(false, "cannot " + config.operation().verb + " " + object + ": "
+        + reply.statusAndMessage() + because, RemoteText.output(reply.body()));
+  }
+
+  private String failure(Throwable cause, String namespace) {
+    if (cause instanceof Refused) {
+      return cause.getMessage();
+    }
+    String where = "API server " + config.api().shown();
+    Throwable t = cause;
+    while (t != null) {
+      if (t instanceof SSLException) {
+        return "TLS handshake with the " + where + " failed: " + RemoteText.cause(t)
+            + (config.caFile().isPresent() ? " (trusting only the CA in " + config.caFile().get() + ")" : "");
+      }
+      t = t.getCause() == t ? null : t.getCause();
+    }
+    String text = RemoteText.cause(cause);
+    if (text.toLowerCase(Locale.ROOT).contains("connection refused")) {
+      return "connect to the " + where + " refused";
+    }
+    return what(namespace) + " failed: " + where + ": " + text;
+  }
+}
