@@ -92,13 +92,14 @@ public final class TestPki {
     return writeCertificate(file, sign(b, caKeys.getPrivate()), keys.getPrivate());
   }
 
-  /** A self-signed server certificate for {@code names}, valid from an hour ago for {@code days}. */
+  /** A self-signed server certificate for {@code names}, valid from an hour ago until {@code days} (and an hour) from now. */
   public TestCertificate selfSigned(String file, int days, String... names) throws IOException, GeneralSecurityException {
     KeyPair keys = keyPair();
     X500Name subject = new X500Name("CN=" + names[0]);
     Instant now = Instant.now();
     X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(),
-        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(days))), subject, keys.getPublic());
+        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(days)).plus(Duration.ofHours(1))),
+        subject, keys.getPublic());
     serverExtensions(b, names);
     return writeCertificate(file, sign(b, keys.getPrivate()), keys.getPrivate());
   }
