@@ -102,6 +102,8 @@ public final class MedicMetrics {
    *
    * @param outcome the result status label, or {@code timeout} / {@code error} when the probe
    *     itself did not deliver a result
+   * @param measurements each becomes {@code medic_check_measurement}; an {@code expires-at} one
+   *     (a tls check's) also {@code medic_tls_certificate_expiry_timestamp_seconds}
    */
   public void probed(String check, Duration took, String outcome, Map<String, Measurement> measurements) {
     CheckMeters m = checks.get(check);
@@ -123,6 +125,19 @@ public final class MedicMetrics {
         return h;
       });
       holder[0] = e.getValue().value();
+    }
+    Measurement expiry = measurements.get("expires-at");
+    if (expiry != null) {
+      if (m.certificateExpiry == null) {
+        double[] h = new double[1];
+        m.own.add(Gauge.builder("medic.tls.certificate.expiry.timestamp", h, x -> x[0])
+            .description("When the check's earliest-expiring certificate expires, in seconds since the epoch")
+            .baseUnit("seconds")
+            .tags("check", check)
+            .register(registry));
+        m.certificateExpiry = h;
+      }
+      m.certificateExpiry[0] = expiry.value();
     }
   }
 
@@ -156,6 +171,8 @@ public final class MedicMetrics {
     final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
     final Map<String, double[]> measurements = new ConcurrentHashMap<>();
     Timer duration;
+    /** The {@code expires-at} measurement as its own gauge (DESIGN §8), registered when first seen. */
+    double[] certificateExpiry;
 
     CheckMeters(String check, String type) {
       this.check = check;
