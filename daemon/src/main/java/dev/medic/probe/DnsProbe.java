@@ -53,6 +53,7 @@ public final class DnsProbe implements Probe {
   private final Vertx vertx;
   private final Duration timeout;
   private Resolver resolver;
+  private boolean closed;
 
   DnsProbe(Config config, ProbeContext context) {
     this.config = config;
@@ -109,6 +110,7 @@ public final class DnsProbe implements Probe {
 
   @Override
   public synchronized Future<Void> close() {
+    closed = true;
     Resolver r = resolver;
     resolver = null;
     return r == null ? Future.succeededFuture() : r.client().close();
@@ -255,6 +257,10 @@ public final class DnsProbe implements Probe {
           .setPort(config.port())
           .setQueryTimeout(Math.max(1, timeout.toMillis())));
       synchronized (this) {
+        if (closed) {
+          client.close();
+          throw new IllegalStateException("the probe was closed");
+        }
         if (resolver == null) {
           resolver = new Resolver(client, server);
         } else {

@@ -12,6 +12,7 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Talks SMTP to a mail server once per run: reads the 220 banner, sends EHLO and expects 250,
@@ -112,21 +113,22 @@ public final class SmtpProbe implements Probe {
             .setTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMs)))
         .compose(socket -> {
           run.socket = socket;
-          run.smtp = new SmtpConversation(socket, hostPort);
           if (result.future().isComplete()) {
-            socket.close();
+            return Future.failedFuture(new TimeoutException("connected after the deadline"));
           }
+          run.smtp = new SmtpConversation(socket, hostPort);
           return dialogue(run.smtp, hostPort, start);
         })
         .onComplete(ar -> {
           result.tryComplete(ar.succeeded() ? ar.result() : critical(failure(ar.cause(), hostPort), start));
-          if (run.smtp == null) {
+          // QUIT politely (a mail server logs a dropped connection), but the verdict is out already;
+          // the deadline timer closes the socket of a server that does not answer QUIT.
+          Future<Void> quit = run.smtp == null ? Future.succeededFuture() : run.smtp.quit();
+          quit.onComplete(q -> {
             vertx.cancelTimer(timer);
-            return;
-          }
-          run.smtp.quit().onComplete(q -> {
-            vertx.cancelTimer(timer);
-            run.socket.close();
+            if (run.socket != null) {
+              run.socket.close();
+            }
           });
         });
     return result.future();

@@ -155,10 +155,12 @@ public final class TlsProbe implements Probe {
 
     client().connect(connect)
         .compose(socket -> {
-          run.socket = socket;
           if (result.future().isComplete()) {
+            // The deadline has passed and closed nothing, since there was no socket yet.
+            socket.close();
             return Future.failedFuture("connected after the deadline");
           }
+          run.socket = socket;
           if (!target.starttlsSmtp()) {
             return Future.<Void>succeededFuture();
           }

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * host         a live server (either host or file is required)
- * port         443
+ * port         443; 25 with starttls = smtp
  * server-name  SNI and the name the certificate must be for; default: host
  * starttls     smtp: connect in plain text and ask for TLS with STARTTLS (port 25 or 587)
  * file         a PEM file of one or more certificates, e.g. nginx's fullchain.pem
@@ -56,7 +56,6 @@ public final class TlsProbeType implements ProbeType {
       settings.problem("file", "cannot be used together with host (expected host for a live server, or file for a PEM file)");
     }
 
-    int port = settings.integer("port", 443, 1, 65535);
     Optional<String> serverName = nonEmpty(settings, "server-name", "a host name");
     if (serverName.isPresent() && !SERVER_NAME.matcher(serverName.get()).matches()) {
       settings.problem("server-name", NetText.quote(serverName.get())
@@ -65,6 +64,8 @@ public final class TlsProbeType implements ProbeType {
     }
     // One protocol so far; the key takes a name so that others (imap, postgres) can follow.
     boolean starttls = settings.has("starttls") && settings.choice("starttls", "smtp", "smtp").equals("smtp");
+    // Mail servers speak STARTTLS on 25 (and 587); 443 would never answer SMTP.
+    int port = settings.integer("port", starttls ? 25 : 443, 1, 65535);
     if (fileWritten && !hostWritten) {
       for (String key : new String[] {"port", "starttls"}) {
         if (settings.has(key)) {
