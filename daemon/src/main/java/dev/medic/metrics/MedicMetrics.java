@@ -103,6 +103,8 @@ public final class MedicMetrics {
    *
    * @param outcome the result's status label, or {@code timeout} when the scheduler's hard
    *     deadline (or a probe's own timeout message, "timed out after …") ended the probe
+   * @param measurements each becomes {@code medic_check_measurement}; an {@code expires-at} one
+   *     (a tls check's) also {@code medic_tls_certificate_expiry_timestamp_seconds}
    */
   public void probed(String check, Duration took, String outcome, Map<String, Measurement> measurements) {
     CheckMeters m = checks.get(check);
@@ -137,6 +139,19 @@ public final class MedicMetrics {
         return h;
       });
       holder[0] = e.getValue().value();
+    }
+    Measurement expiry = measurements.get("expires-at");
+    if (expiry != null) {
+      if (m.certificateExpiry == null) {
+        double[] h = new double[1];
+        m.own.add(Gauge.builder("medic.tls.certificate.expiry.timestamp", h, x -> x[0])
+            .description("When the check's earliest-expiring certificate expires, in seconds since the epoch")
+            .baseUnit("seconds")
+            .tags("check", check)
+            .register(registry));
+        m.certificateExpiry = h;
+      }
+      m.certificateExpiry[0] = expiry.value();
     }
   }
 
@@ -209,6 +224,8 @@ public final class MedicMetrics {
     final Map<String, double[]> measurements = new ConcurrentHashMap<>();
     final Map<String, Meter> gauges = new ConcurrentHashMap<>();
     Timer duration;
+    /** The {@code expires-at} measurement as its own gauge (DESIGN §8), registered when first seen. */
+    double[] certificateExpiry;
 
     CheckMeters(String check, String type) {
       this.check = check;
