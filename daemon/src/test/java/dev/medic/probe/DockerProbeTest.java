@@ -362,7 +362,7 @@ class DockerProbeTest {
   }
 
   private Probe probe(Vertx vertx, String hocon) {
-    return probe(vertx, hocon, Duration.ofSeconds(2));
+    return probe(vertx, hocon, Duration.ofSeconds(10));
   }
 
   /** A probe of {@code socket} unless the snippet names another. */
