@@ -247,8 +247,8 @@ public final class PostgresProbe implements Probe {
     StringBuilder text = new StringBuilder(prefix.substring(0, prefix.length() - 2))
         .append(standby ? " standby" : " primary")
         .append(", ").append(connections).append(connections == 1 ? " connection" : " connections")
-        .append(" (").append(m.get("connections-used").formatted()).append(" of ").append(max).append(")")
-        .append(", longest transaction ").append(Unit.SECONDS.format(longest))
+        .append(" (").append(m.get("connections-used").formatted()).append(" of max_connections ").append(max).append(")")
+        .append(longest > 0 ? ", longest transaction " + Unit.SECONDS.format(longest) : ", no transaction open")
         .append(", ").append(idle).append(" idle in transaction");
     if (!seesAll) {
       text.append(" (other roles' sessions not visible: grant pg_monitor)");
