@@ -137,9 +137,9 @@ public final class RedisProbe implements Probe {
           return;
         }
         if (info.failed()) {
-          String m = redact(String.valueOf(info.cause().getMessage()), t);
-          run.result.tryComplete(unknown(prefix + "INFO failed: " + m
-              + (isNoPermission(info.cause()) ? " (allow the user +info, +ping)" : ""), run));
+          String m = prefix + "INFO failed: " + redact(String.valueOf(info.cause().getMessage()), t);
+          run.result.tryComplete(isNoPermission(info.cause())
+              ? unknown(m + " (allow the user +info, +ping)", run) : critical(m, run));
           return;
         }
         run.result.tryComplete(judge(t, parse(info.result().toString()), run));
