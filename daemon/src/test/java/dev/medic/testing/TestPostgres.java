@@ -59,7 +59,7 @@ public final class TestPostgres implements AutoCloseable {
   }
 
   private static Path tmpDir() {
-    return Path.of(System.getProperty("java.io.tmpdir"));
+    return Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
   }
 
   /**
