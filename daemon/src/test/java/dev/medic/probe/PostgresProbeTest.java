@@ -230,12 +230,16 @@ class PostgresProbeTest {
   @Test
   void aThousandRunsHoldOneSession(Vertx vertx) throws Exception {
     Probe probe = probe(vertx, "uri = \"" + pg.uri() + "\"");
+    String medicPid = "SELECT pid FROM pg_stat_activity WHERE application_name = 'medic'";
     try {
+      assertThat(probe.run().await().status()).isEqualTo(Status.OK);
+      long pid = pg.queryLong(medicPid);
       for (int i = 0; i < 1000; i++) {
         ProbeResult r = probe.run().await();
         assertThat(r.status()).as("run %d: %s", i, r.message()).isEqualTo(Status.OK);
       }
       assertThat(pg.sessionsNamed("medic")).as("medic sessions after 1,000 runs").isEqualTo(1);
+      assertThat(pg.queryLong(medicPid)).as("the same session all along").isEqualTo(pid);
     } finally {
       probe.close().await();
     }

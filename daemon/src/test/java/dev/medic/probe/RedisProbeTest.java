@@ -216,11 +216,14 @@ class RedisProbeTest {
   void aThousandRunsHoldOneConnection(Vertx vertx) {
     Probe probe = probe(vertx, "uri = \"" + redis.uri() + "\"");
     try {
+      assertThat(probe.run().await().status()).isEqualTo(Status.OK);
+      List<String> ids = redis.clientIdsNamed("medic");
       for (int i = 0; i < 1000; i++) {
         ProbeResult r = probe.run().await();
         assertThat(r.status()).as("run %d: %s", i, r.message()).isEqualTo(Status.OK);
       }
       assertThat(redis.clientsNamed("medic")).as("medic connections after 1,000 runs").isEqualTo(1);
+      assertThat(redis.clientIdsNamed("medic")).as("the same connection all along").isEqualTo(ids);
     } finally {
       probe.close().await();
     }

@@ -94,6 +94,19 @@ public final class TestRedis implements AutoCloseable {
     return Arrays.stream(list.split("\r?\n")).filter(l -> Arrays.asList(l.split(" ")).contains("name=" + name)).count();
   }
 
+  /** The ids (CLIENT LIST id=) of the connections named {@code name}. */
+  public List<String> clientIdsNamed(String name) {
+    String list = admin(Jedis::clientList);
+    List<String> ids = new ArrayList<>();
+    for (String line : list.split("\r?\n")) {
+      List<String> fields = Arrays.asList(line.split(" "));
+      if (fields.contains("name=" + name)) {
+        fields.stream().filter(f -> f.startsWith("id=")).forEach(f -> ids.add(f.substring(3)));
+      }
+    }
+    return ids;
+  }
+
   /** CLIENT KILL for every connection named {@code name}, as an operator or a script might. */
   public void killClientsNamed(String name) {
     String list = admin(Jedis::clientList);
