@@ -27,9 +27,8 @@ import java.util.Optional;
  *
  * <p>The connection is opened by the first run, never at creation, and shows as {@code medic} in
  * {@code CLIENT LIST}. When it ends on its own (server killed or restarted, client killed) the check
- * is re-probed at once; after a failed run or at the deadline it is closed with its client, and
- * the next run opens a new one. A kept connection found dead at the start of a run is replaced
- * once within that run.
+ * is re-probed at once; at the deadline it is closed with its client, and the next run opens a new
+ * one. A kept connection found dead at the start of a run is replaced once within that run.
  *
  * <p>Every outcome of the server is a result, never a failed future: refused, authentication
  * failed or required, no answer in time, loading, link down are {@code critical}; a user whom ACLs
@@ -40,19 +39,23 @@ public final class RedisProbe implements Probe {
   private final Optional<Target> target;
   private final Vertx vertx;
   private final Duration timeout;
-  private final KeptConnection<Link> kept;
-  /** The client of a connect in progress, to end at the deadline; touched only on the context. */
-  private Redis connecting;
-
-  /** A connection and the client made for it alone: closing the client ends a connect still in progress. */
-  private record Link(Redis client, RedisConnection connection) {}
+  private final KeptConnection<RedisConnection> kept;
+  /**
+   * The probe's own client (one NetClient, a pool of one), made at the first run and kept: Vert.x
+   * 5.0 holds on to every NetClient it made until the Vert.x instance closes, so a client per
+   * attempt would grow the heap through a long outage. Replaced only at a deadline, where closing
+   * it is the one way to end a connect that a hung server never answers. Touched only on the
+   * context.
+   */
+  private Redis client;
 
   RedisProbe(Optional<Target> target, ProbeContext context) {
     this.target = target;
     this.vertx = context.vertx();
     this.timeout = context.timeout();
-    this.kept = new KeptConnection<>(context, "redis " + target.map(Target::shown).orElse("?"),
-        link -> link.client().close());
+    // Closing a pooled connection gives it back to the client's pool of one; one that ended is
+    // gone from the pool already.
+    this.kept = new KeptConnection<>(context, "redis " + target.map(Target::shown).orElse("?"), RedisConnection::close);
   }
 
   /** Where the probe connects; empty when the uri was invalid. */
@@ -70,7 +73,11 @@ public final class RedisProbe implements Probe {
 
   @Override
   public Future<Void> close() {
-    return kept.close();
+    return kept.close(() -> {
+      Redis c = client;
+      client = null;
+      return c == null ? Future.succeededFuture() : c.close();
+    });
   }
 
   /** The state of one run, touched only on the context. */
@@ -86,11 +93,12 @@ public final class RedisProbe implements Probe {
     long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> {
       String within = "no answer within " + NetText.duration(timeout) + (run.connected ? "" : " (connecting)");
       if (run.result.tryComplete(critical(prefix + within, run))) {
-        // A client goes with its connection, which also ends a connect still waiting for an answer.
+        // The client goes as well: that ends the hung connection, or a connect still waiting.
         kept.discard();
-        if (connecting != null) {
-          connecting.close();
-          connecting = null;
+        Redis c = client;
+        client = null;
+        if (c != null) {
+          c.close();
         }
       }
     });
@@ -112,7 +120,7 @@ public final class RedisProbe implements Probe {
         return;
       }
       run.connected = true;
-      RedisConnection conn = c.result().connection();
+      RedisConnection conn = c.result();
       Future<Response> ping = conn.send(Request.cmd(Command.PING));
       Future<Response> info = conn.send(Request.cmd(Command.INFO));
       Future.join(ping, info).onComplete(all -> {
@@ -147,33 +155,33 @@ public final class RedisProbe implements Probe {
     });
   }
 
-  private Future<Link> connect(Target t) {
-    NetClientOptions net = new NetClientOptions()
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
-    if (t.tls()) {
-      net.setSsl(true)
-          .setTrustAll(t.trustAny())
-          // Vert.x 5 requires the choice to be explicit: "HTTPS" checks the name, "" does not.
-          .setHostnameVerificationAlgorithm(t.trustAny() ? "" : "HTTPS");
-    }
-    RedisOptions options = new RedisOptions()
-        .setConnectionString(t.connectionString())
-        .setNetClientOptions(net)
-        .setMaxPoolSize(1);
-    t.user().ifPresent(options::setUser);
-    t.password().ifPresent(options::setPassword);
-    Redis client = Redis.createClient(vertx, options);
-    connecting = client;
-    return client.connect().andThen(done -> {
-      if (connecting == client) {
-        connecting = null;
+  private Future<RedisConnection> connect(Target t) {
+    return client(t).connect().map(conn -> {
+      conn.endHandler(v -> kept.lost(conn, null));
+      conn.exceptionHandler(e -> kept.lost(conn, e));
+      return conn;
+    });
+  }
+
+  private Redis client(Target t) {
+    if (client == null) {
+      NetClientOptions net = new NetClientOptions()
+          .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+      if (t.tls()) {
+        net.setSsl(true)
+            .setTrustAll(t.trustAny())
+            // Vert.x 5 requires the choice to be explicit: "HTTPS" checks the name, "" does not.
+            .setHostnameVerificationAlgorithm(t.trustAny() ? "" : "HTTPS");
       }
-    }).<Link>map(conn -> {
-      Link link = new Link(client, conn);
-      conn.endHandler(v -> kept.lost(link, null));
-      conn.exceptionHandler(e -> kept.lost(link, e));
-      return link;
-    }).onFailure(e -> client.close());
+      RedisOptions options = new RedisOptions()
+          .setConnectionString(t.connectionString())
+          .setNetClientOptions(net)
+          .setMaxPoolSize(1);
+      t.user().ifPresent(options::setUser);
+      t.password().ifPresent(options::setPassword);
+      client = Redis.createClient(vertx, options);
+    }
+    return client;
   }
 
   /** A reply from the server ({@code -ERR ...}), as opposed to a failure of the connection. */

@@ -6,6 +6,7 @@ import dev.medic.config.ConfigProblem;
 import dev.medic.config.Settings;
 import dev.medic.testing.ConfiguredCheck;
 import dev.medic.testing.CountingReprobe;
+import dev.medic.testing.HeapCount;
 import dev.medic.testing.HungServer;
 import dev.medic.testing.TestPostgres;
 import dev.medic.testing.TestSettings;
@@ -172,6 +173,24 @@ class PostgresProbeTest {
       ProbeResult r = probe.run().await();
       assertThat(r.status()).isEqualTo(Status.CRITICAL);
       assertThat(r.message()).isEqualTo("postgres 127.0.0.1:" + port + "/postgres: connection refused");
+    } finally {
+      probe.close().await();
+    }
+  }
+
+  @Test
+  void aServerThatStaysDownCostsNoClientPerRun(Vertx vertx) throws Exception {
+    // PgConnection.connect leaves a NetClient behind each failed attempt; during an outage a check
+    // is retried every 2 s, for hours.
+    Probe probe = probe(vertx, "uri = \"postgresql://postgres@127.0.0.1:" + HungServer.freePort() + "/postgres\"");
+    try {
+      probe.run().await();
+      long before = HeapCount.live("io.vertx.core.net.impl.NetClientImpl");
+      for (int i = 0; i < 300; i++) {
+        assertThat(probe.run().await().message()).endsWith(": connection refused");
+      }
+      assertThat(HeapCount.live("io.vertx.core.net.impl.NetClientImpl") - before).as("NetClients left by 300 runs")
+          .isLessThan(10);
     } finally {
       probe.close().await();
     }

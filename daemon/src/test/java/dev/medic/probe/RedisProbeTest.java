@@ -7,6 +7,7 @@ import dev.medic.config.ConfigProblem;
 import dev.medic.config.Settings;
 import dev.medic.testing.ConfiguredCheck;
 import dev.medic.testing.CountingReprobe;
+import dev.medic.testing.HeapCount;
 import dev.medic.testing.HungServer;
 import dev.medic.testing.TestRedis;
 import dev.medic.testing.TestSettings;
@@ -159,6 +160,22 @@ class RedisProbeTest {
       ProbeResult r = probe.run().await();
       assertThat(r.status()).isEqualTo(Status.CRITICAL);
       assertThat(r.message()).isEqualTo("redis 127.0.0.1:" + port + ": connection refused");
+    } finally {
+      probe.close().await();
+    }
+  }
+
+  @Test
+  void aServerThatStaysDownCostsNoClientPerRun(Vertx vertx) throws Exception {
+    Probe probe = probe(vertx, "uri = \"redis://127.0.0.1:" + HungServer.freePort() + "\"");
+    try {
+      probe.run().await();
+      long before = HeapCount.live("io.vertx.core.net.impl.NetClientImpl");
+      for (int i = 0; i < 300; i++) {
+        assertThat(probe.run().await().message()).endsWith(": connection refused");
+      }
+      assertThat(HeapCount.live("io.vertx.core.net.impl.NetClientImpl") - before).as("NetClients left by 300 runs")
+          .isLessThan(10);
     } finally {
       probe.close().await();
     }
