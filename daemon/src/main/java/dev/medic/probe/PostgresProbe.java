@@ -174,9 +174,10 @@ public final class PostgresProbe implements Probe {
   }
 
   /**
-   * The probe's own factory (one NetClient): closing it ends a connection still in its handshake,
-   * which {@code PgConnection.connect} gives no handle to, and nothing is left registered behind a
-   * failed connect.
+   * The probe's own factory, one NetClient reused by every connect. {@code PgConnection.connect}
+   * would make a NetClient per call, which Vert.x 5.0 keeps until the instance closes (one per
+   * failed attempt through an outage), and gives no handle to end a handshake a hung server never
+   * answers; closing this factory at the deadline does. Replaced only then.
    */
   private ConnectionFactory<PgConnectOptions> factory() {
     if (factory == null) {
