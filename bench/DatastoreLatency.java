@@ -42,6 +42,7 @@ public class DatastoreLatency {
       Field f = PostgresProbe.class.getDeclaredField("ACTIVITY_QUERY");
       f.setAccessible(true);
       Path sql = Files.createTempFile("activity", ".sql");
+      sql.toFile().deleteOnExit();
       Files.writeString(sql, "SELECT 1;\n" + ((String) f.get(null)).replace('\n', ' ') + ";\n");
       System.out.println("PG " + pg.port());
       System.out.println("REDIS " + redis.port());
