@@ -165,7 +165,7 @@ public final class PostgresProbe implements Probe {
   }
 
   private Future<PgConnection> connect(Target target) {
-    return factory().connect(kept.context(), options(target)).map(c -> {
+    return options(target).compose(o -> factory().connect(kept.context(), o)).map(c -> {
       PgConnection pg = PgConnection.cast(c);
       pg.closeHandler(v -> kept.lost(pg, null));
       pg.exceptionHandler(e -> kept.lost(pg, e));
@@ -192,24 +192,34 @@ public final class PostgresProbe implements Probe {
     return closed.future();
   }
 
-  /** The options with TLS set as the sslmode means; the trust store is read at the first connect. */
-  private PgConnectOptions options(Target target) {
-    if (connectOptions == null) {
+  /**
+   * The options with TLS set as the sslmode means. For verify-ca and verify-full the JDK's trust
+   * store is read at the first connect, on a worker thread: it is a file.
+   */
+  private Future<PgConnectOptions> options(Target target) {
+    if (connectOptions != null) {
+      return Future.succeededFuture(connectOptions);
+    }
+    SslMode mode = target.options().getSslMode();
+    boolean verify = mode == SslMode.VERIFY_CA || mode == SslMode.VERIFY_FULL;
+    Future<TrustOptions> trust = verify
+        ? vertx.executeBlocking(PostgresProbe::systemTrust, false) : Future.succeededFuture(null);
+    return trust.map(t -> {
       PgConnectOptions o = new PgConnectOptions(target.options());
       ClientSSLOptions ssl = new ClientSSLOptions();
-      switch (o.getSslMode()) {
+      switch (mode) {
         // As in libpq: encrypted, but neither the chain nor the name checked.
         case ALLOW, PREFER, REQUIRE -> ssl.setTrustAll(true).setHostnameVerificationAlgorithm("");
-        case VERIFY_CA -> ssl.setTrustOptions(systemTrust()).setHostnameVerificationAlgorithm("");
-        case VERIFY_FULL -> ssl.setTrustOptions(systemTrust()).setHostnameVerificationAlgorithm("HTTPS");
+        case VERIFY_CA -> ssl.setTrustOptions(t).setHostnameVerificationAlgorithm("");
+        case VERIFY_FULL -> ssl.setTrustOptions(t).setHostnameVerificationAlgorithm("HTTPS");
         default -> { }
       }
-      if (o.getSslMode() != SslMode.DISABLE) {
+      if (mode != SslMode.DISABLE) {
         o.setSslOptions(ssl);
       }
       connectOptions = o;
-    }
-    return connectOptions;
+      return o;
+    });
   }
 
   private static TrustOptions systemTrust() {
@@ -332,6 +342,9 @@ public final class PostgresProbe implements Probe {
         && String.valueOf(e.getMessage()).contains("password")) {
       // The client refuses to answer a password request with no password.
       return "authentication failed (no password in the uri, and the server asks for one)";
+    }
+    if (String.valueOf(e.getMessage()).contains("does not handle SSL")) {
+      return "server does not accept TLS (sslmode=" + target.options().getSslMode().value + ")";
     }
     if (NetText.find(e, ClosedConnectionException.class) != null) {
       return "connection closed by the server during the handshake"

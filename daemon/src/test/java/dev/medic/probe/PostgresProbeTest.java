@@ -301,6 +301,24 @@ class PostgresProbeTest {
     }
   }
 
+  @ParameterizedTest(name = "sslmode={0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      disable     | ok       | ' primary,'
+      prefer      | ok       | ' primary,'
+      require     | critical | : server does not accept TLS (sslmode=require)
+      verify-full | critical | : server does not accept TLS (sslmode=verify-full)
+      """)
+  void sslmodeIsHonouredAgainstAServerWithoutTls(String mode, String status, String message, Vertx vertx) {
+    Probe probe = probe(vertx, "uri = \"" + pg.uri() + "?sslmode=" + mode + "\"");
+    try {
+      ProbeResult r = probe.run().await();
+      assertThat(r.status().label()).as(r.message()).isEqualTo(status);
+      assertThat(r.message()).startsWith("postgres 127.0.0.1:" + pg.port() + "/postgres" + message);
+    } finally {
+      probe.close().await();
+    }
+  }
+
   @Test
   void aFailingValidationQueryIsCritical(Vertx vertx) {
     Probe probe = probe(vertx, "uri = \"" + pg.uri() + "\"\nvalidation-query = \"SELECT 1 FROM missing_table\"");
