@@ -1,5 +1,6 @@
 package dev.medic.probe;
 
+import dev.medic.config.Secrets;
 import io.netty.channel.ConnectTimeoutException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -42,6 +43,28 @@ public final class NetText {
   /** {@code 3 ms}: whole milliseconds read better in a one-line message than {@code 0.0031s}. */
   static String millis(Duration d) {
     return d.toMillis() + " ms";
+  }
+
+  /**
+   * A connection URI as a message may show it: whatever stands between {@code //} and the last
+   * {@code @} is masked — even a password that a URI parser chokes on (an unencoded {@code /} or
+   * {@code #}) — and so are query parameters named like secrets.
+   */
+  static String withoutUserInfo(String uri) {
+    return Secrets.maskUri(uri.replaceFirst("//.*@", "//" + Secrets.MASK + "@"));
+  }
+
+  /**
+   * {@code text} with every occurrence of {@code password} masked, and URI credentials as well:
+   * servers do not echo a password, but a client library's message might. Passwords shorter than
+   * three characters are left alone rather than masking every such letter pair in the text.
+   */
+  static String redact(String text, java.util.Optional<String> password) {
+    String out = text;
+    if (password.isPresent() && password.get().length() >= 3) {
+      out = out.replace(password.get(), Secrets.MASK);
+    }
+    return Secrets.maskUri(out);
   }
 
   /**
@@ -119,7 +142,8 @@ public final class NetText {
     return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
   }
 
-  private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+  /** The first throwable of {@code type} in the cause chain of {@code t}, or null. */
+  static <T extends Throwable> T find(Throwable t, Class<T> type) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (type.isInstance(c)) {
         return type.cast(c);
