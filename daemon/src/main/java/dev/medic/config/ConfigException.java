@@ -8,7 +8,7 @@ public final class ConfigException extends Exception {
   private final List<ConfigProblem> problems;
 
   public ConfigException(List<ConfigProblem> problems) {
-    super(problems.size() + " configuration problem(s)");
+    super(problems.size() + " configuration problem(s): " + problems);
     this.problems = List.copyOf(problems);
   }
 

@@ -335,6 +335,10 @@ public final class ConfigLoader {
     if (c.problems().count() == before) {
       timings(c, checkInterval, checkTimeout, checkRetry);
     }
+    if (checkTimeout.compareTo(checkInterval) >= 0 && !written(c, "timeout")) {
+      // `interval = 5s` with the default 5s timeout: probe within half the interval instead.
+      checkTimeout = checkInterval.dividedBy(2);
+    }
     if (checkRetry.compareTo(checkInterval) > 0) {
       // Retrying slower than the cycle itself makes no sense: the interval is the retry pace.
       checkRetry = checkInterval;
@@ -404,9 +408,10 @@ public final class ConfigLoader {
    * only when all three were valid: a fallback standing in for a bad value would be misquoted.
    */
   private static void timings(Settings s, Duration interval, Duration timeout, Duration retry) {
-    if (timeout.compareTo(interval) >= 0 && (written(s, "timeout") || written(s, "interval"))) {
-      s.problem(written(s, "timeout") ? "timeout" : "interval", "timeout " + human(timeout)
-          + " is not below interval " + human(interval) + " (expected timeout < interval)");
+    // Only a timeout written here is a mistake; an inherited one is shortened by the caller.
+    if (timeout.compareTo(interval) >= 0 && written(s, "timeout")) {
+      s.problem("timeout", "timeout " + human(timeout) + " is not below interval " + human(interval)
+          + " (expected timeout < interval)");
     }
     // An inherited retry-interval longer than the interval is clamped by the caller; only one
     // written here is a mistake.

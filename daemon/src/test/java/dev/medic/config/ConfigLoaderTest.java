@@ -243,6 +243,15 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anInheritedTimeoutNotBelowTheIntervalIsHalvedAndAWrittenOneIsAnError() throws Exception {
+    MedicConfig m = load("medic.checks.fast { type = disk, path = \"/\", interval = 5s }");
+    assertThat(m.checks().get("fast").timeout()).isEqualTo(Duration.ofMillis(2500));
+    ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        () -> load("medic.checks.fast { type = disk, path = \"/\", interval = 5s, timeout = 5s }"));
+    assertThat(e.report()).contains("medic.checks.fast.timeout: timeout 5s is not below interval 5s");
+  }
+
+  @Test
   void theEmbeddedDefaultWatchesThisHost() throws ConfigException {
     MedicConfig m = loader.load(Optional.empty());
 

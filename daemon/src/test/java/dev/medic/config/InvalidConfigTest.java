@@ -104,7 +104,7 @@ class InvalidConfigTest {
         () -> loader.load(Optional.of(corpus().resolve("several-problems.conf"))));
 
     assertThat(e.problems()).hasSize(7);
-    assertThat(e.getMessage()).isEqualTo("7 configuration problem(s)");
+    assertThat(e.getMessage()).startsWith("7 configuration problem(s)");
   }
 
   @Test

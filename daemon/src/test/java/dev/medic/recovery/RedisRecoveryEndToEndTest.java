@@ -89,6 +89,15 @@ class RedisRecoveryEndToEndTest {
     assertThat(seconds).as("kill -9 to ok, s").isLessThanOrEqualTo(20);
     assertThat(redis.pid(port)).isNotEqualTo(firstPid);
 
+    // The state record of the recovery is written just after the state is published.
+    Await.until("journaled", 5_000, () -> {
+      try {
+        return Journal.read(tmp.resolve("journal")).stream().filter(r -> "state".equals(r.getString("kind"))).count()
+            >= 3;
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
     List<JsonObject> journal = Journal.read(tmp.resolve("journal"));
     List<JsonObject> attempts = journal.stream().filter(r -> "attempt".equals(r.getString("kind"))).toList();
     assertThat(attempts).hasSize(1);
