@@ -10,6 +10,7 @@ import com.icegreen.greenmail.util.ServerSetup;
 import dev.medic.config.ConfigProblem;
 import dev.medic.config.Settings;
 import dev.medic.testing.HungServer;
+import dev.medic.testing.TestCertificate;
 import dev.medic.testing.TestEvents;
 import dev.medic.testing.TestSettings;
 import io.vertx.core.Vertx;
@@ -23,22 +24,41 @@ import jakarta.mail.Multipart;
 import jakarta.mail.Part;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.subethamail.smtp.auth.EasyAuthenticationHandlerFactory;
+import org.subethamail.smtp.auth.LoginFailedException;
+import org.subethamail.smtp.server.SMTPServer;
 
 /**
- * Against a real SMTP server (GreenMail) on 127.0.0.1: plain SMTP with AUTH, and SMTPS with
- * GreenMail's own self-signed certificate. GreenMail does not offer STARTTLS, which is how {@code
- * starttls = required} is shown to refuse a server that cannot upgrade.
+ * Against real SMTP servers on 127.0.0.1: GreenMail for plain SMTP with AUTH and for SMTPS with its
+ * own self-signed certificate; GreenMail offers no STARTTLS, which is how {@code starttls =
+ * required} is shown to refuse a server that cannot upgrade. SubEthaSMTP, which requires STARTTLS
+ * (with a certificate minted here) before AUTH and MAIL, shows the upgrade itself.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
@@ -47,25 +67,50 @@ class EmailChannelTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
   private static final String PASSWORD = "pa55-w0rd-x";
 
+  @TempDir
+  static Path tempDir;
+
   private static GreenMail greenMail;
+  /** Offers AUTH and accepts MAIL only after STARTTLS. */
+  private static SMTPServer starttlsServer;
+  /** What {@link #starttlsServer} accepted: the recipient, and whether the sender had authenticated. */
+  private static final List<String> starttlsReceived = new CopyOnWriteArrayList<>();
 
   @BeforeAll
-  static void startSmtp() {
+  static void startSmtp() throws Exception {
     greenMail = new GreenMail(new ServerSetup[] {
         new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP),
         new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTPS)});
     greenMail.start();
     greenMail.setUser("medic@example.org", "medic", PASSWORD);
+
+    starttlsServer = SMTPServer.port(0)
+        .bindAddress(InetAddress.getLoopbackAddress())
+        .enableTLS()
+        .requireTLS()
+        .startTlsSocketFactory(sslContext(TestCertificate.mint(tempDir)))
+        .requireAuth()
+        .authenticationHandlerFactory(new EasyAuthenticationHandlerFactory((user, password, context) -> {
+          if (!user.equals("medic") || !password.equals(PASSWORD)) {
+            throw new LoginFailedException();
+          }
+        }))
+        .messageHandler((context, from, to, data) ->
+            starttlsReceived.add(to + " authenticated=" + context.getAuthenticationHandler().isPresent()))
+        .build();
+    starttlsServer.start();
   }
 
   @AfterAll
   static void stopSmtp() {
     greenMail.stop();
+    starttlsServer.stop();
   }
 
   @BeforeEach
   void emptyMailboxes() throws Exception {
     greenMail.purgeEmailFromAllMailboxes();
+    starttlsReceived.clear();
   }
 
   @Test
@@ -188,6 +233,41 @@ class EmailChannelTest {
   }
 
   @Test
+  void starttlsUpgradesBeforeAuthenticating(Vertx vertx, VertxTestContext ctx) {
+    channel(vertx, starttls("starttls = required, trust = any, username = medic, password = \"" + PASSWORD + "\""))
+        .send(List.of(critical("e1", "app")))
+        .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          // The server takes AUTH and MAIL only on a connection upgraded by STARTTLS.
+          assertThat(starttlsReceived).containsExactly("ops@example.org authenticated=true");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void starttlsChecksTheCertificateAgainstTheTrust(Vertx vertx, VertxTestContext ctx) {
+    channel(vertx, starttls("starttls = required, username = medic, password = \"" + PASSWORD + "\""))
+        .send(List.of(critical("e1", "app")))
+        .onComplete(ctx.failing(e -> ctx.verify(() -> {
+          assertThat(e.getMessage()).isEqualTo("SMTP 127.0.0.1:" + starttlsServer.getPortAllocated()
+              + " → TLS handshake with 127.0.0.1:" + starttlsServer.getPortAllocated()
+              + " failed: certificate not trusted (no path to a trusted CA; tls.trust = any skips the check)");
+          assertThat(starttlsReceived).isEmpty();
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void aServerThatDemandsStarttlsRefusesAClearConnection(Vertx vertx, VertxTestContext ctx) {
+    channel(vertx, starttls("starttls = disabled")).send(List.of(critical("e1", "app")))
+        .onComplete(ctx.failing(e -> ctx.verify(() -> {
+          assertThat(e.getMessage()).startsWith("SMTP 127.0.0.1:" + starttlsServer.getPortAllocated()
+              + " → server answered 530");
+          assertThat(starttlsReceived).isEmpty();
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void aRefusedConnectionIsNotDelivered(Vertx vertx, VertxTestContext ctx) throws Exception {
     int closed = HungServer.freePort();
     channel(vertx, "smtp { host = \"127.0.0.1\", port = " + closed + " }\n" + FROM_TO)
@@ -293,6 +373,28 @@ class EmailChannelTest {
   private static String smtps(String extra) {
     return "smtp { host = \"127.0.0.1\", port = " + greenMail.getSmtps().getPort() + ", ssl = true, " + extra + " }\n"
         + FROM_TO;
+  }
+
+  private static String starttls(String extra) {
+    return "smtp { host = \"127.0.0.1\", port = " + starttlsServer.getPortAllocated() + ", " + extra + " }\n" + FROM_TO;
+  }
+
+  /** A server-side TLS context holding the minted certificate and its key. */
+  private static SSLContext sslContext(TestCertificate cert) throws Exception {
+    Certificate certificate;
+    try (InputStream in = Files.newInputStream(cert.certPem())) {
+      certificate = CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    String pem = Files.readString(cert.keyPem()).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry("medic-test", key, new char[0], new Certificate[] {certificate});
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(store, new char[0]);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), null, null);
+    return context;
   }
 
   /** A channel from settings that must be valid; a later {@code to} overrides the default one. */
