@@ -127,7 +127,7 @@ public final class AlertmanagerChannel implements Channel {
 
   private static JsonObject alert(Event e, String alertname, String severity, boolean ended,
       Map<String, String> extraLabels, Optional<String> generatorUrl) {
-    Map<String, Object> labels = new LinkedHashMap<>(extraLabels);
+    Map<String, Object> labels = new LinkedHashMap<>();
     labels.put("alertname", alertname);
     if (e.check() != null && !e.check().isEmpty()) {
       labels.put("check", e.check());
@@ -136,6 +136,8 @@ public final class AlertmanagerChannel implements Channel {
     if (e.instance() != null && !e.instance().isEmpty()) {
       labels.put("instance", e.instance());
     }
+    // Configuration keeps these from naming a label medic sets.
+    extraLabels.forEach(labels::putIfAbsent);
     JsonObject alert = new JsonObject()
         .put("labels", new JsonObject(labels))
         .put("annotations", new JsonObject()
