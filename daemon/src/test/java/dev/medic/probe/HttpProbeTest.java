@@ -424,12 +424,12 @@ class HttpProbeTest {
       url = "http://127.0.0.1/", expect { status = [200, 999] }  | medic.checks.test.expect.status       | "999" is not allowed (expected whole numbers from 100 to 599)
       url = "http://127.0.0.1/", expect { status = [] }          | medic.checks.test.expect.status       | is empty
       url = "http://127.0.0.1/", expect.json { status = UP }     | medic.checks.test.expect.json.status  | "status" is not a JSON Pointer (expected e.g. "/status")
-      url = "http://127.0.0.1/", expect.json { "/a" = {b = 1} }  | medic.checks.test.expect.json./a      | is an object (expected a string, number or boolean
+      url = "http://127.0.0.1/", expect.json { "/a" = {b = 1} }  | medic.checks.test.expect.json."/a"    | is an object (expected a string, number or boolean
       url = "http://127.0.0.1/", method = HEAD, expect.body-contains = ok | medic.checks.test.expect.body-contains | cannot be checked with method HEAD
       url = "http://127.0.0.1/", tls.trust = maybe               | medic.checks.test.tls.trust           | "maybe" is not allowed (expected one of: system, any)
       url = "http://127.0.0.1/", tls.ca = "/nonexistent/ca.pem"  | medic.checks.test.tls.ca              | "/nonexistent/ca.pem" does not exist
       url = "http://127.0.0.1/", tls { trust = any, ca = "/x" }  | medic.checks.test.tls.ca              | has no effect with trust = any
-      url = "http://127.0.0.1/", headers { "Bad Name" = x }      | medic.checks.test.headers.Bad Name    | is not a valid header name
+      url = "http://127.0.0.1/", headers { "Bad Name" = x }      | medic.checks.test.headers."Bad Name"  | is not a valid header name
       url = "http://127.0.0.1/", follow-redirects = sometimes    | medic.checks.test.follow-redirects    | "sometimes" is not a boolean
       url = "http://127.0.0.1/", tiemout = 1s                    | medic.checks.test.tiemout             | unknown key
       """)
