@@ -8,6 +8,7 @@ import dev.medic.recovery.Maintenance;
 import dev.medic.recovery.RecoveryVerticle;
 import dev.medic.schedule.CheckRuntime;
 import dev.medic.schedule.LiveChecks;
+import dev.medic.schedule.SchedulerVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -44,8 +45,6 @@ import org.slf4j.LoggerFactory;
 public final class ApiVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ApiVerticle.class);
-  /** The scheduler's heartbeat ticks every second; three missed ticks mean it is stuck. */
-  private static final long HEARTBEAT_STALE_NANOS = TimeUnit.SECONDS.toNanos(3);
   private static final long SSE_KEEPALIVE_MS = 15_000;
 
   private final MedicConfig config;
@@ -120,7 +119,7 @@ public final class ApiVerticle extends VerticleBase {
   private void health(RoutingContext ctx) {
     // Answering at all shows this event loop is responsive; the heartbeat shows the scheduler's is.
     long age = System.nanoTime() - heartbeatNanos.getAsLong();
-    boolean ticking = age < HEARTBEAT_STALE_NANOS;
+    boolean ticking = age < SchedulerVerticle.HEARTBEAT_STALE_NANOS;
     json(ctx, ticking ? 200 : 503, new JsonObject()
         .put("status", ticking ? "up" : "down")
         .put("scheduler", ticking ? "ticking" : "stalled for " + TimeUnit.NANOSECONDS.toMillis(age) + " ms"));
