@@ -56,6 +56,7 @@ public final class ApiVerticle extends VerticleBase {
   private final Maintenance maintenance;
   private final byte[] token;
   private HttpServer server;
+  private StatusPage page;
 
   public ApiVerticle(MedicConfig config, LiveChecks live, MedicMetrics metrics, LongSupplier heartbeatNanos,
       CheckRunner runner, RecoveryVerticle recovery, Maintenance maintenance) {
@@ -99,9 +100,14 @@ public final class ApiVerticle extends VerticleBase {
       log.atError().setCause(ctx.failure()).addKeyValue("path", ctx.request().path()).log("API request failed");
       error(ctx, 500, "internal error");
     });
-    return vertx.createHttpServer()
-        .requestHandler(router)
-        .listen(config.http().port(), config.http().host())
+    // Read once, off the event loop: the page is a resource inside the jar.
+    return vertx.executeBlocking(StatusPage::load)
+        .compose(html -> {
+          page = html;
+          return vertx.createHttpServer()
+              .requestHandler(router)
+              .listen(config.http().port(), config.http().host());
+        })
         .onSuccess(s -> {
           server = s;
           log.atInfo().addKeyValue("host", config.http().host()).addKeyValue("port", s.actualPort())
@@ -140,6 +146,12 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private void status(RoutingContext ctx) {
+    // One URL, two representations: caches must keep them apart.
+    ctx.response().putHeader("vary", "Accept");
+    if (StatusPage.prefersHtml(ctx.request().getHeader("accept"))) {
+      StatusPage.serve(ctx.response(), page.render(StatusJson.overall(config.instance(), live, statusRecovery())));
+      return;
+    }
     String name = ctx.request().getParam("check");
     if (name != null) {
       Optional<CheckRuntime> c = live.find(name);
