@@ -3,11 +3,12 @@
 # uses. The Dockerfile runs this; CI runs it too (there is no Docker engine there) and starts medic
 # on the result, so what the image would run is what CI checked.
 #
-# usage: build-runtime.sh [--jar FILE] [--out DIR] [--check]
+# usage: build-runtime.sh [--jar FILE] [--out DIR] [--check [--scrape FILE]]
 #   --jar FILE  the shaded jar (default: daemon/target/medic.jar)
 #   --out DIR   where the runtime goes (default: daemon/target/runtime); replaced if present
 #   --check     then start medic with it on a free loopback port and require /ready 200,
 #               /health 200 (through `medic health`) and a clean SIGTERM exit
+#   --scrape FILE with --check: save that medic's /metrics to FILE
 set -euo pipefail
 
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
@@ -15,12 +16,14 @@ repo=$(dirname -- "$here")
 jar="$repo/daemon/target/medic.jar"
 out="$repo/daemon/target/runtime"
 check=false
+scrape=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --jar) jar=${2:?}; shift 2 ;;
     --out) out=${2:?}; shift 2 ;;
     --check) check=true; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --scrape) scrape=${2:?}; shift 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "build-runtime.sh: unknown argument $1" >&2; exit 64 ;;
   esac
 done
@@ -107,6 +110,10 @@ if [ "$code" != 200 ]; then
   exit 1
 fi
 echo "build-runtime.sh: /ready 200 from medic on the jlink runtime"
+if [ -n "$scrape" ]; then
+  curl -sf "http://127.0.0.1:$port/metrics" > "$scrape"
+  echo "build-runtime.sh: /metrics saved to $scrape ($(grep -vc '^#' "$scrape") samples)"
+fi
 # shellcheck disable=SC2086
 "$java" $opts -jar "$jar" health --url "http://127.0.0.1:$port"
 "$java" $opts -jar "$jar" status --url "http://127.0.0.1:$port" >/dev/null || [ $? -le 2 ]
