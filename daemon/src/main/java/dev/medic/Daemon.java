@@ -99,6 +99,16 @@ public final class Daemon {
     return api.port();
   }
 
+  /** What {@code /ready} answers: every check has had its first result. */
+  public boolean ready() {
+    return live.ready();
+  }
+
+  /** What {@code /health} goes by: the scheduler's heartbeat is fresh. */
+  public boolean schedulerTicking() {
+    return scheduler != null && scheduler.ticking();
+  }
+
   public LiveChecks live() {
     return live;
   }

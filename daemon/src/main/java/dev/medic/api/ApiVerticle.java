@@ -8,6 +8,7 @@ import dev.medic.recovery.Maintenance;
 import dev.medic.recovery.RecoveryVerticle;
 import dev.medic.schedule.CheckRuntime;
 import dev.medic.schedule.LiveChecks;
+import dev.medic.schedule.SchedulerVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -44,8 +45,6 @@ import org.slf4j.LoggerFactory;
 public final class ApiVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ApiVerticle.class);
-  /** The scheduler's heartbeat ticks every second; three missed ticks mean it is stuck. */
-  private static final long HEARTBEAT_STALE_NANOS = TimeUnit.SECONDS.toNanos(3);
   private static final long SSE_KEEPALIVE_MS = 15_000;
 
   private final MedicConfig config;
@@ -57,6 +56,7 @@ public final class ApiVerticle extends VerticleBase {
   private final Maintenance maintenance;
   private final byte[] token;
   private HttpServer server;
+  private StatusPage page;
 
   public ApiVerticle(MedicConfig config, LiveChecks live, MedicMetrics metrics, LongSupplier heartbeatNanos,
       CheckRunner runner, RecoveryVerticle recovery, Maintenance maintenance) {
@@ -100,9 +100,14 @@ public final class ApiVerticle extends VerticleBase {
       log.atError().setCause(ctx.failure()).addKeyValue("path", ctx.request().path()).log("API request failed");
       error(ctx, 500, "internal error");
     });
-    return vertx.createHttpServer()
-        .requestHandler(router)
-        .listen(config.http().port(), config.http().host())
+    // Read once, off the event loop: the page is a resource inside the jar.
+    return vertx.executeBlocking(StatusPage::load)
+        .compose(html -> {
+          page = html;
+          return vertx.createHttpServer()
+              .requestHandler(router)
+              .listen(config.http().port(), config.http().host());
+        })
         .onSuccess(s -> {
           server = s;
           log.atInfo().addKeyValue("host", config.http().host()).addKeyValue("port", s.actualPort())
@@ -120,7 +125,7 @@ public final class ApiVerticle extends VerticleBase {
   private void health(RoutingContext ctx) {
     // Answering at all shows this event loop is responsive; the heartbeat shows the scheduler's is.
     long age = System.nanoTime() - heartbeatNanos.getAsLong();
-    boolean ticking = age < HEARTBEAT_STALE_NANOS;
+    boolean ticking = age < SchedulerVerticle.HEARTBEAT_STALE_NANOS;
     json(ctx, ticking ? 200 : 503, new JsonObject()
         .put("status", ticking ? "up" : "down")
         .put("scheduler", ticking ? "ticking" : "stalled for " + TimeUnit.NANOSECONDS.toMillis(age) + " ms"));
@@ -141,6 +146,12 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private void status(RoutingContext ctx) {
+    // One URL, two representations: caches must keep them apart.
+    ctx.response().putHeader("vary", "Accept");
+    if (StatusPage.prefersHtml(ctx.request().getHeader("accept"))) {
+      StatusPage.serve(ctx.response(), page.render(StatusJson.overall(config.instance(), live, statusRecovery())));
+      return;
+    }
     String name = ctx.request().getParam("check");
     if (name != null) {
       Optional<CheckRuntime> c = live.find(name);

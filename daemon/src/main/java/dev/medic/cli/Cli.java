@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "medic", mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
     description = "Reactive health-probe and auto-recovery daemon.",
-    subcommands = {RunCommand.class, CheckCommand.class, ProbeCommand.class, StatusCommand.class,
+    subcommands = {RunCommand.class, CheckCommand.class, ProbeCommand.class, StatusCommand.class, HealthCommand.class,
         VersionCommand.class})
 public final class Cli implements Runnable {
 

@@ -2,6 +2,7 @@ package dev.medic.cli;
 
 import dev.medic.Daemon;
 import dev.medic.ExitCodes;
+import dev.medic.SystemdNotifier;
 import dev.medic.config.MedicConfig;
 import dev.medic.log.Logging;
 import java.util.Optional;
@@ -47,10 +48,13 @@ public final class RunCommand implements Callable<Integer> {
       rt.close();
       return ExitCodes.UNAVAILABLE;
     }
+    // READY=1 and watchdog pings when systemd started medic as a Type=notify service.
+    SystemdNotifier systemd = SystemdNotifier.start(rt.vertx, System.getenv(), daemon::ready,
+        daemon::schedulerTicking);
     CompletableFuture<Integer> exit = new CompletableFuture<>();
     sun.misc.SignalHandler stop = sig -> {
       log.atInfo().addKeyValue("signal", sig.getName()).log("stopping");
-      daemon.stop().onComplete(ar -> exit.complete(ExitCodes.OK));
+      systemd.stop().transform(ar -> daemon.stop()).onComplete(ar -> exit.complete(ExitCodes.OK));
     };
     // Handled ourselves so that SIGTERM ends with status 0 after a clean stop, as DESIGN §9 says.
     Signal.handle(new Signal("TERM"), stop);

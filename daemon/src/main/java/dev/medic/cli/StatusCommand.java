@@ -2,7 +2,6 @@ package dev.medic.cli;
 
 import dev.medic.ExitCodes;
 import dev.medic.probe.Status;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -10,15 +9,18 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code medic status}: a running daemon's {@code /status} as a table; exit 0..3 for its overall status. */
+/**
+ * {@code medic status}: a running daemon's {@code /status} as tables — checks with their recovery
+ * state, maintenance windows, recent attempts — as the operator page shows it; exit 0..3 for its
+ * overall status.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a running medic's status; exit 0/1/2/3 for its overall status.")
 public final class StatusCommand implements Callable<Integer> {
 
@@ -26,8 +28,12 @@ public final class StatusCommand implements Callable<Integer> {
       description = "Base URL of the running medic (default: ${DEFAULT-VALUE}).")
   String url;
 
-  @Option(names = "--json", description = "Print the /status document as JSON.")
+  @Option(names = "--json", description = "Print the /status document as JSON, as the daemon sent it.")
   boolean json;
+
+  @Option(names = "--color", paramLabel = "WHEN", defaultValue = "auto",
+      description = "Colour the tables: auto (a terminal with TERM set, not dumb, and no NO_COLOR), always or never.")
+  String colour;
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -36,6 +42,10 @@ public final class StatusCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (!colour.matches("(?i)auto|always|never")) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--color must be auto, always or never (was \"" + colour + "\")");
+    }
     String body;
     try {
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
@@ -62,22 +72,16 @@ public final class StatusCommand implements Callable<Integer> {
       return ExitCodes.UNKNOWN;
     }
     if (json) {
-      out.println(status.encodePrettily());
+      out.println(body.strip());
     } else {
-      List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"CHECK", "TYPE", "STATUS", "SINCE", "LATENCY", "MESSAGE"});
-      JsonArray checks = status.getJsonArray("checks", new JsonArray());
-      for (int i = 0; i < checks.size(); i++) {
-        JsonObject c = checks.getJsonObject(i);
-        Object latency = c.getValue("latencyMs");
-        rows.add(new String[] {c.getString("name"), c.getString("type"), c.getString("status"),
-            String.valueOf(c.getString("since")), latency == null ? "" : latency + " ms",
-            String.valueOf(c.getString("message"))});
-      }
-      out.printf("medic %s: %s%n", status.getString("instance"), status.getString("status"));
-      Table.print(out, rows);
+      boolean tty = System.console() != null;
+      StatusReport.print(out, status, Instant.now(), StatusReport.colour(colour, tty, System.getenv()));
     }
     out.flush();
-    return Status.valueOf(status.getString("status", "unknown").toUpperCase(Locale.ROOT)).code;
+    try {
+      return Status.valueOf(status.getString("status", "unknown").toUpperCase(Locale.ROOT)).code;
+    } catch (IllegalArgumentException e) {
+      return ExitCodes.UNKNOWN;
+    }
   }
 }

@@ -40,6 +40,8 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
 
   private static final Logger log = LoggerFactory.getLogger(SchedulerVerticle.class);
   private static final long HEARTBEAT_MS = 1000;
+  /** The heartbeat ticks every second; three missed ticks mean the scheduler's event loop is stuck. */
+  public static final long HEARTBEAT_STALE_NANOS = TimeUnit.SECONDS.toNanos(3);
 
   private final MedicConfig config;
   private final LiveChecks live;
@@ -106,6 +108,11 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
   /** Nanosecond tick of the scheduler's heartbeat, for {@code /health}. */
   public long lastHeartbeatNanos() {
     return lastHeartbeatNanos;
+  }
+
+  /** True while the heartbeat is fresh: what {@code /health} and the systemd watchdog go by. */
+  public boolean ticking() {
+    return System.nanoTime() - lastHeartbeatNanos < HEARTBEAT_STALE_NANOS;
   }
 
   /** Probes a check now (outside its schedule) and returns the state that follows. */
