@@ -34,9 +34,14 @@ medic {
   checks.cache {
     type = redis, uri = "redis://127.0.0.1:$port"
     interval = $INTERVAL, fall = $FALL, retry-interval = $RETRY
+    # Kills seconds apart are flapping by the default (5 changes in 10m): medic would rightly
+    # stop acting. Here every kill must be measured.
+    flap.changes = 1000
     on-critical = [start-redis]
   }
-  actions.start-redis { type = command, command = $cmd, grace = 500ms, max-attempts = 100, within = 1m, backoff.initial = 1s }
+  # cooldown 0s: the kills below come seconds apart, and the default 1m cooldown after a
+  # successful restart would (rightly) hold the next restart back.
+  actions.start-redis { type = command, command = $cmd, grace = 500ms, max-attempts = 100, within = 1m, backoff.initial = 1s, cooldown = 0s }
 }
 CONF
 java -jar "$JAR" run --config "$work/medic.conf" >"$work/medic.log" 2>&1 &

@@ -98,6 +98,61 @@ class MainProcessTest {
   }
 
   @Test
+  void notificationsInTheOutboxSurviveAKill9() throws Exception {
+    int api = HungServer.freePort();
+    int hook = HungServer.freePort();
+    Path conf = tmp.resolve("outbox.conf");
+    Files.writeString(conf, """
+        medic {
+          http.port = %d
+          checks.app { type = tcp, host = "127.0.0.1", port = %d, timeout = 1s, fall = 1 }
+          notify.ops { type = webhook, url = "http://127.0.0.1:%d/hook", group-wait = 100ms }
+        }
+        """.formatted(api, HungServer.freePort(), hook));
+    Path outbox = tmp.resolve("journal/outbox/ops");
+    Process first = start("run", "--config", conf.toString());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!(Files.isDirectory(outbox) && Files.list(outbox).anyMatch(f -> f.toString().endsWith(".json")))) {
+      assertThat(System.nanoTime()).as(output()).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    Path queued;
+    try (var files = Files.list(outbox)) {
+      queued = files.filter(f -> f.toString().endsWith(".json")).findFirst().orElseThrow();
+    }
+    String id = new io.vertx.core.json.JsonObject(Files.readString(queued)).getString("id");
+    first.destroyForcibly(); // kill -9: no chance to flush anything
+    assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+    // The receiver comes up; medic starts again and delivers what the killed one had queued.
+    java.util.List<String> ids = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", hook), 0);
+    receiver.createContext("/hook", ex -> {
+      io.vertx.core.json.JsonObject body = new io.vertx.core.json.JsonObject(
+          new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      body.getJsonArray("events").forEach(e -> ids.add(((io.vertx.core.json.JsonObject) e).getString("id")));
+      ex.sendResponseHeaders(204, -1);
+      ex.close();
+    });
+    receiver.start();
+    Process second = start("run", "--config", conf.toString());
+    try {
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (!ids.contains(id) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(ids).as(output()).contains(id);
+      Thread.sleep(500);
+      assertThat(ids.stream().filter(id::equals).count()).isEqualTo(1);
+    } finally {
+      second.destroy();
+      second.waitFor(20, TimeUnit.SECONDS);
+      receiver.stop(0);
+    }
+  }
+
+  @Test
   void aBrokenConfigExits78NamingFileLineAndKey() throws Exception {
     Path conf = tmp.resolve("broken.conf");
     Files.writeString(conf, """
