@@ -40,7 +40,9 @@ cat >"$work/medic.conf" <<CONF
 medic {
   http.port = $api
   journal.dir = "$work/journal"
-  checks.app { type = tcp, host = "127.0.0.1", port = $app, interval = 1s, timeout = 500ms, fall = 1, rise = 1 }
+  # flap.changes: the flips below are seconds apart; by default medic would call that flapping
+  # and (rightly) go quiet after announcing it once.
+  checks.app { type = tcp, host = "127.0.0.1", port = $app, interval = 1s, timeout = 500ms, fall = 1, rise = 1, flap.changes = 1000 }
   notify {
     webhook { type = webhook, url = "http://127.0.0.1:$hook/hook", group-wait = 0s }
     slack   { type = slack, url = "http://127.0.0.1:$hook/slack", group-wait = 0s }
