@@ -72,8 +72,13 @@ public final class NetText {
    * log line, and cut at {@value #SNIPPET} characters.
    */
   public static String quote(String text) {
+    return quote(text, SNIPPET);
+  }
+
+  /** As {@link #quote(String)}, cut at {@code limit} characters. */
+  public static String quote(String text, int limit) {
     StringBuilder b = new StringBuilder("\"");
-    int n = Math.min(text.length(), SNIPPET);
+    int n = Math.min(text.length(), limit);
     for (int i = 0; i < n; i++) {
       char c = text.charAt(i);
       switch (c) {
@@ -91,7 +96,7 @@ public final class NetText {
         }
       }
     }
-    b.append(text.length() > SNIPPET ? "...\"" : "\"");
+    b.append(text.length() > limit ? "...\"" : "\"");
     return b.toString();
   }
 

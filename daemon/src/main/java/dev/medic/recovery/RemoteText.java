@@ -42,26 +42,7 @@ final class RemoteText {
 
   /** The text quoted, control characters escaped so that a reply cannot break a log line, and cut. */
   static String quote(String text) {
-    StringBuilder b = new StringBuilder("\"");
-    int n = Math.min(text.length(), SNIPPET);
-    for (int i = 0; i < n; i++) {
-      char c = text.charAt(i);
-      switch (c) {
-        case '\r' -> b.append("\\r");
-        case '\n' -> b.append("\\n");
-        case '\t' -> b.append("\\t");
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        default -> {
-          if (c < 0x20 || c == 0x7f) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.append(text.length() > SNIPPET ? "...\"" : "\"").toString();
+    return dev.medic.probe.NetText.quote(text, SNIPPET);
   }
 
   /**
