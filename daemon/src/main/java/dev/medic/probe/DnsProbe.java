@@ -2,7 +2,6 @@ package dev.medic.probe;
 
 import io.netty.resolver.dns.DnsNameResolverTimeoutException;
 import io.netty.util.NetUtil;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -89,24 +88,9 @@ public final class DnsProbe implements Probe {
     if (!config.valid()) {
       return Future.succeededFuture(ProbeResult.unknown("name or server is not valid (run medic check for the cause)"));
     }
-    // The deadline timer and the queries' callbacks on one context.
-    Context context = vertx.getOrCreateContext();
-    if (Vertx.currentContext() == context) {
-      return guarded();
-    }
-    Promise<ProbeResult> result = Promise.promise();
-    context.runOnContext(v -> guarded().onComplete(result));
-    return result.future();
+    return OneContext.run(vertx, this::ask);
   }
 
-  /** A bug in this probe is a failed future for the scheduler to report, never a lost promise. */
-  private Future<ProbeResult> guarded() {
-    try {
-      return ask();
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-  }
 
   @Override
   public synchronized Future<Void> close() {

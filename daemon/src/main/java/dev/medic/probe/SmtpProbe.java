@@ -1,7 +1,6 @@
 package dev.medic.probe;
 
 import io.netty.util.NetUtil;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -61,24 +60,9 @@ public final class SmtpProbe implements Probe {
     if (!config.valid()) {
       return Future.succeededFuture(ProbeResult.unknown("host or port is not valid (run medic check for the cause)"));
     }
-    // Timer, connect and socket callbacks on one context: the conversation needs no locking.
-    Context context = vertx.getOrCreateContext();
-    if (Vertx.currentContext() == context) {
-      return guarded();
-    }
-    Promise<ProbeResult> result = Promise.promise();
-    context.runOnContext(v -> guarded().onComplete(result));
-    return result.future();
+    return OneContext.run(vertx, this::converse);
   }
 
-  /** A bug in this probe is a failed future for the scheduler to report, never a lost promise. */
-  private Future<ProbeResult> guarded() {
-    try {
-      return converse();
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-  }
 
   @Override
   public synchronized Future<Void> close() {
