@@ -166,9 +166,11 @@ class ProcessProbeTest {
    * the run that follows counts the zombie as not running.
    */
   @Test
+  @Timeout(value = 40, timeUnit = TimeUnit.SECONDS)
   void aZombieIsNotRunningAndItsWatchNoticesIt(Vertx vertx, VertxTestContext test) throws Exception {
     Path pidfile = tmp.resolve("child.pid");
-    start("sh", "-c", "sleep 2 & echo $! > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; exec sleep 299 " + marker,
+    // 4 s of life: the first probe must see it running even on a loaded CI machine.
+    start("sh", "-c", "sleep 4 & echo $! > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; exec sleep 299 " + marker,
         pidfile.toString());
     AtomicInteger reprobes = new AtomicInteger();
     Probe probe = probe(vertx, "pidfile = \"" + pidfile + "\"", reprobes::incrementAndGet);
@@ -180,8 +182,8 @@ class ProcessProbeTest {
             assertThat(alive.status()).as(alive.message()).isEqualTo(Status.OK);
             pid[0] = (long) alive.measurements().get("pid").value();
           });
-          // The child exits 2 s after it started; the watch looks every second.
-          return eventually(vertx, Duration.ofSeconds(6), () -> reprobes.get() > 0);
+          // The child exits 4 s after it started; the watch looks every second.
+          return eventually(vertx, Duration.ofSeconds(12), () -> reprobes.get() > 0);
         })
         .compose(v -> {
           test.verify(() -> {
