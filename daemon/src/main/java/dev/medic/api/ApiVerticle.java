@@ -250,7 +250,13 @@ public final class ApiVerticle extends VerticleBase {
       error(ctx, 404, "no check named \"" + name + "\"");
       return;
     }
-    recovery.reset(name).onComplete(ar -> json(ctx, 200, ar.result()));
+    recovery.reset(name).onComplete(ar -> {
+      if (ar.failed()) {
+        error(ctx, 500, ar.cause().getMessage());
+      } else {
+        json(ctx, 200, ar.result());
+      }
+    });
   }
 
   private void runAction(RoutingContext ctx) {

@@ -52,7 +52,12 @@ public final class RunCommand implements Callable<Integer> {
     SystemdNotifier systemd = SystemdNotifier.start(rt.vertx, System.getenv(), daemon::ready,
         daemon::schedulerTicking);
     CompletableFuture<Integer> exit = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     sun.misc.SignalHandler stop = sig -> {
+      if (!stopping.compareAndSet(false, true)) {
+        log.atInfo().addKeyValue("signal", sig.getName()).log("already stopping");
+        return;
+      }
       log.atInfo().addKeyValue("signal", sig.getName()).log("stopping");
       systemd.stop().transform(ar -> daemon.stop()).onComplete(ar -> exit.complete(ExitCodes.OK));
     };

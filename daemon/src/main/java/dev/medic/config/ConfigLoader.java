@@ -265,7 +265,8 @@ public final class ConfigLoader {
       if (!NAME.matcher(name).matches()) {
         checksSettings.problem(name, "\"" + name + "\" is not a valid check name (expected letters, digits, - and _)");
       }
-      CheckConfig check = check(name, c, interval, timeout, retry, fall, rise, flapChanges, flapWindow, actions);
+      CheckConfig check = check(name, c, interval, timeout, retry, fall, rise, flapChanges, flapWindow, actions,
+          medic.child("actions").keys());
       if (check != null) {
         checks.put(name, check);
       }
@@ -323,7 +324,8 @@ public final class ConfigLoader {
   }
 
   private CheckConfig check(String name, Settings c, Duration interval, Duration timeout, Duration retry,
-      int fall, int rise, int flapChanges, Duration flapWindow, Map<String, ActionConfig> actions) {
+      int fall, int rise, int flapChanges, Duration flapWindow, Map<String, ActionConfig> actions,
+      Set<String> actionNames) {
     if (c.rawObject() == null) {
       return null; // not an object: child() has said so, and there is nothing more to read
     }
@@ -353,7 +355,8 @@ public final class ConfigLoader {
     List<String> onCritical = c.strings("on-critical", List.of());
     for (String key : List.of("on-warning", "on-critical")) {
       for (String action : key.equals("on-warning") ? onWarning : onCritical) {
-        if (!actions.containsKey(action)) {
+        // Against every name written under medic.actions: one with a bad type has its own problem.
+        if (!actions.containsKey(action) && !actionNames.contains(action)) {
           c.problem(key, DidYouMean.unknownMessage("action \"" + action + "\"", action, actions.keySet())
               .replace("(expected one of: )", "(no actions are defined under medic.actions)"));
         }

@@ -163,6 +163,11 @@ public final class RecoveryVerticle extends VerticleBase {
       boolean wasExhausted = ledger.exhausted(check);
       JsonObject record = record(JournalKinds.RESET, check).put("message", "budget reset by an operator");
       journal.append(record, true).onComplete(ar -> {
+        if (ar.failed()) {
+          // Not on disk, so not done: a restart would bring the spent budget back.
+          done.fail(new IllegalStateException("the reset could not be journaled: " + ar.cause().getMessage()));
+          return;
+        }
         ledger.apply(record);
         publish("reset", check, null, 0, "budget reset by an operator" + (wasExhausted ? " (was exhausted)" : ""),
             false);
@@ -189,11 +194,14 @@ public final class RecoveryVerticle extends VerticleBase {
 
   /** Starts a maintenance window (journaled, so it survives a restart) and returns it. */
   public Future<Maintenance.Window> startMaintenance(Maintenance.Window w) {
-    maintenance.add(w);
     JsonObject record = w.toJson().put("kind", JournalKinds.MAINTENANCE).put("ts", clock.instant().toString())
         .put("instance", config.instance());
-    vertx.setTimer(Math.max(1, Duration.between(clock.instant(), w.until()).toMillis()), id -> endedMaintenance(w));
-    return journal.append(record, true).map(w);
+    // Journaled first: a window the API confirmed must survive a restart.
+    return journal.append(record, true).map(v -> {
+      maintenance.add(w);
+      vertx.setTimer(Math.max(1, Duration.between(clock.instant(), w.until()).toMillis()), id -> endedMaintenance(w));
+      return w;
+    });
   }
 
   /** Ends a window early; empty when there is no such window. */
