@@ -12,25 +12,16 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.pointer.JsonPointer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.MalformedURLException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * The {@code http} probe type: one request per run, judged by status, body text and JSON fields.
@@ -55,7 +46,6 @@ public final class HttpProbeType implements ProbeType {
   static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
 
   /** RFC 9110 token: what a header name may be made of. */
-  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
   private static final String URL_EXAMPLE = "expected e.g. http://127.0.0.1:8080/health";
 
@@ -68,103 +58,17 @@ public final class HttpProbeType implements ProbeType {
 
   @Override
   public Probe create(Settings settings, ProbeContext context) {
-    Optional<Url> url = url(settings);
+    Optional<HttpRequestSettings.Url> url = HttpRequestSettings.url(settings, URL_EXAMPLE);
     HttpMethod method = HttpMethod.valueOf(settings.choice("method", "GET", METHODS));
-    Map<String, String> headers = headers(settings.child("headers"));
-    url.flatMap(Url::userInfo).ifPresent(userInfo -> {
-      // An explicit Authorization header wins over credentials in the url.
-      if (headers.keySet().stream().noneMatch("Authorization"::equalsIgnoreCase)) {
-        headers.put("Authorization",
-            "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8)));
-      }
-    });
+    Map<String, String> headers = HttpRequestSettings.headers(settings.child("headers"), url);
     Optional<String> body = settings.optString("body");
     Expectations expect = expectations(settings.child("expect"), method);
     boolean followRedirects = settings.bool("follow-redirects", false);
     boolean keepAlive = settings.bool("keep-alive", true);
     Tls tls = tls(settings.child("tls"));
     return new HttpProbe(
-        new Config(method, url.map(Url::target), Map.copyOf(headers), body, expect, followRedirects, keepAlive, tls),
+        new Config(method, url.map(u -> Target.of(u.scheme(), u.host(), u.port(), u.uri())), Map.copyOf(headers), body, expect, followRedirects, keepAlive, tls),
         context);
-  }
-
-  /** A parsed url: where to connect, and the credentials it carried, if any. */
-  private record Url(Target target, Optional<String> userInfo) {}
-
-  private static Optional<Url> url(Settings s) {
-    if (s.value("url") == null) {
-      s.problem("url", "missing (a value is required)");
-      return Optional.empty();
-    }
-    Optional<String> text = s.optString("url");
-    if (text.isEmpty()) {
-      return Optional.empty();
-    }
-    String raw = text.get().trim();
-    String shownRaw = NetText.quote(withoutCredentials(raw));
-    URI uri;
-    try {
-      uri = new URI(raw);
-    } catch (URISyntaxException e) {
-      s.problem("url", shownRaw + " is not a valid URL: " + e.getReason() + " (" + URL_EXAMPLE + ")");
-      return Optional.empty();
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      s.problem("url", shownRaw + " is not an http or https URL (" + URL_EXAMPLE + ")");
-      return Optional.empty();
-    }
-    String host = uri.getHost();
-    int port = uri.getPort();
-    String userInfo = uri.getUserInfo();
-    if (host == null && uri.getRawAuthority() != null) {
-      // java.net.URI refuses host names with '_' (common for containers); URL takes them.
-      try {
-        URL url = uri.toURL();
-        host = url.getHost();
-        port = url.getPort();
-        userInfo = url.getUserInfo();
-      } catch (MalformedURLException | IllegalArgumentException e) {
-        host = null;
-      }
-    }
-    if (host == null || host.isEmpty()) {
-      s.problem("url", shownRaw + " has no host (" + URL_EXAMPLE + ")");
-      return Optional.empty();
-    }
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    if (port == 0 || port > 65535) {
-      s.problem("url", shownRaw + " has port " + port + " (expected 1 to 65535)");
-      return Optional.empty();
-    }
-    return Optional.of(new Url(
-        Target.of(scheme, host, port, uri), Optional.ofNullable(userInfo).filter(u -> !u.isEmpty())));
-  }
-
-  /** The url with any {@code user:password@} masked, for messages. */
-  static String withoutCredentials(String url) {
-    return url.replaceFirst("//[^/?#@]*@", "//***@");
-  }
-
-  private static Map<String, String> headers(Settings h) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String name : h.keys()) {
-      Optional<String> value = h.optString(name);
-      if (value.isEmpty()) {
-        continue;
-      }
-      if (!TOKEN.matcher(name).matches()) {
-        h.problem(name, "is not a valid header name (expected letters, digits and !#$%&'*+.^_`|~-)");
-      } else if (value.get().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
-        // The value may be a secret: say what is wrong with it, never what it is.
-        h.problem(name, "value contains a line break or NUL (not allowed in a header; value not shown)");
-      } else {
-        out.put(name, value.get());
-      }
-    }
-    return out;
   }
 
   private static Expectations expectations(Settings e, HttpMethod method) {
