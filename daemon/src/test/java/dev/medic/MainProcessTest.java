@@ -75,6 +75,69 @@ class MainProcessTest {
   }
 
   @Test
+  void sighupWithATypoKeepsTheRunningConfigAndSaysWhyThenAFixedFileApplies() throws Exception {
+    int port = HungServer.freePort();
+    Path conf = tmp.resolve("medic.conf");
+    String good = """
+        medic {
+          instance = web-1
+          http.port = %d
+          checks {
+            root { type = disk, path = "/" }
+            %s
+          }
+        }
+        """;
+    Files.writeString(conf, good.formatted(port, ""));
+    Process p = start("run", "--config", conf.toString());
+    awaitOutput(p, "state changed");
+    Files.writeString(conf, good.formatted(port, "self { type = http, url = \"http://127.0.0.1:" + port
+        + "/health\", intervl = 5s }"));
+    hup(p);
+    awaitOutput(p, "config reload failed");
+    assertThat(p.isAlive()).isTrue();
+    // Every problem as `medic check` prints it: file:line: key: what is wrong.
+    assertThat(output()).contains(conf + ":6: medic.checks.self.intervl");
+    assertThat(get(port, "/status")).contains("\"root\"").doesNotContain("\"self\"");
+    assertThat(get(port, "/metrics")).contains("medic_config_last_reload_successful 0.0");
+
+    Files.writeString(conf, good.formatted(port, "self { type = http, url = \"http://127.0.0.1:" + port
+        + "/health\" }"));
+    hup(p);
+    awaitOutput(p, "configuration reloaded");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!get(port, "/status").contains("\"self\"") && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    assertThat(get(port, "/status")).contains("\"self\"", "\"instance\" : \"web-1\"");
+    assertThat(get(port, "/metrics")).contains("medic_config_last_reload_successful 1.0");
+    // Every log line names the instance.
+    assertThat(output().lines().filter(l -> l.contains(" INFO ")).toList())
+        .isNotEmpty().allSatisfy(l -> assertThat(l).contains("instance=web-1"));
+    p.destroy();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(output()).isZero();
+  }
+
+  private void awaitOutput(Process p, String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!output().contains(text) && System.nanoTime() < deadline && p.isAlive()) {
+      Thread.sleep(100);
+    }
+    assertThat(output()).as("waiting for \"" + text + "\"").contains(text);
+  }
+
+  private static void hup(Process p) throws Exception {
+    assertThat(new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor()).isZero();
+  }
+
+  private static String get(int port, String path) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("accept", "application/json").timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  @Test
   void jsonLogsCarryTheCheckAsAField() throws Exception {
     Path conf = tmp.resolve("json.conf");
     Files.writeString(conf, """
@@ -95,6 +158,7 @@ class MainProcessTest {
     io.vertx.core.json.JsonObject json = new io.vertx.core.json.JsonObject(line);
     assertThat(json.getString("level")).isEqualTo("INFO");
     assertThat(json.getJsonArray("kvpList").encode()).contains("{\"check\":\"root\"}", "{\"to\":\"ok\"}");
+    assertThat(json.getJsonObject("context").getJsonObject("properties").getString("instance")).isNotBlank();
   }
 
   @Test

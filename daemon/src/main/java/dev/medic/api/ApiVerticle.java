@@ -47,19 +47,20 @@ public final class ApiVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ApiVerticle.class);
   private static final long SSE_KEEPALIVE_MS = 15_000;
 
-  private final MedicConfig config;
+  private volatile MedicConfig config;
   private final LiveChecks live;
   private final MedicMetrics metrics;
   private final LongSupplier heartbeatNanos;
   private final CheckRunner runner;
   private final RecoveryVerticle recovery;
   private final Maintenance maintenance;
-  private final byte[] token;
+  private final Reloader reloader;
+  private volatile byte[] token;
   private HttpServer server;
   private StatusPage page;
 
   public ApiVerticle(MedicConfig config, LiveChecks live, MedicMetrics metrics, LongSupplier heartbeatNanos,
-      CheckRunner runner, RecoveryVerticle recovery, Maintenance maintenance) {
+      CheckRunner runner, RecoveryVerticle recovery, Maintenance maintenance, Reloader reloader) {
     this.config = config;
     this.live = live;
     this.metrics = metrics;
@@ -67,7 +68,19 @@ public final class ApiVerticle extends VerticleBase {
     this.runner = runner;
     this.recovery = recovery;
     this.maintenance = maintenance;
-    this.token = config.http().token().map(t -> t.getBytes(StandardCharsets.UTF_8)).orElse(null);
+    this.reloader = reloader;
+    this.token = tokenOf(config);
+  }
+
+  private static byte[] tokenOf(MedicConfig config) {
+    return config.http().token().map(t -> t.getBytes(StandardCharsets.UTF_8)).orElse(null);
+  }
+
+  /** Takes a reloaded configuration: a new token applies at once; host and port need a restart. */
+  public Future<Void> reconfigure(MedicConfig next) {
+    config = next;
+    token = tokenOf(next);
+    return Future.succeededFuture();
   }
 
   /** The port actually bound (differs from the configured one when that is 0). */
@@ -93,6 +106,7 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/actions/:name/run").handler(this::runAction);
     router.post("/maintenance").handler(this::startMaintenance);
     router.delete("/maintenance/:id").handler(this::endMaintenance);
+    router.post("/reload").handler(this::reload);
 
     router.route().last().handler(ctx -> error(ctx, 404, "no such endpoint: " + ctx.request().method()
         + " " + ctx.request().path()));
@@ -162,7 +176,7 @@ public final class ApiVerticle extends VerticleBase {
       json(ctx, 200, StatusJson.check(c.get(), live, statusRecovery()));
       return;
     }
-    json(ctx, 200, StatusJson.overall(config.instance(), live, statusRecovery()));
+    json(ctx, 200, StatusJson.overall(config.instance(), live, statusRecovery()).put("config", reloader.status()));
   }
 
   private StatusJson.Recovery statusRecovery() {
@@ -227,6 +241,17 @@ public final class ApiVerticle extends VerticleBase {
       return;
     }
     ctx.next();
+  }
+
+  /** 200 with what changed; 400 with every problem when the file is invalid and the old config stays. */
+  private void reload(RoutingContext ctx) {
+    reloader.reload("POST /reload").onComplete(ar -> {
+      if (ar.failed()) {
+        error(ctx, 500, "reload failed: " + ar.cause().getMessage());
+      } else {
+        json(ctx, "reloaded".equals(ar.result().getString("status")) ? 200 : 400, ar.result());
+      }
+    });
   }
 
   private void runCheck(RoutingContext ctx) {

@@ -38,10 +38,11 @@ public final class RunCommand implements Callable<Integer> {
       rt.close();
       return ExitCodes.CONFIG;
     }
-    Logging.configure(cfg.get().logFormat(), cfg.get().logLevel());
+    Logging.configure(cfg.get().logFormat(), cfg.get().logLevel(), cfg.get().instance());
     Daemon daemon;
     try {
-      daemon = Session.join(Daemon.start(rt.vertx, cfg.get(), rt.metrics));
+      Optional<java.nio.file.Path> file = config.resolve();
+      daemon = Session.join(Daemon.start(rt.vertx, cfg.get(), rt.metrics, () -> rt.loader.load(file)));
     } catch (RuntimeException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       log.atError().addKeyValue("error", String.valueOf(cause.getMessage())).log("medic could not start");
@@ -64,9 +65,13 @@ public final class RunCommand implements Callable<Integer> {
     // Handled ourselves so that SIGTERM ends with status 0 after a clean stop, as DESIGN §9 says.
     Signal.handle(new Signal("TERM"), stop);
     Signal.handle(new Signal("INT"), stop);
-    // SIGHUP would otherwise kill the JVM; live reload is not part of this version.
-    Signal.handle(new Signal("HUP"), sig -> log.atWarn().addKeyValue("signal", "HUP")
-        .log("configuration reload is not available in this version; restart medic to apply changes"));
+    // `systemctl reload medic`: re-read the file; an invalid one keeps the running config.
+    Daemon running = daemon;
+    Signal.handle(new Signal("HUP"), sig -> {
+      if (!stopping.get()) {
+        running.reload("SIGHUP");
+      }
+    });
     int code = exit.join();
     rt.close();
     return code;

@@ -740,10 +740,16 @@ public final class ConfigLoader {
     return msg;
   }
 
+  /**
+   * The default instance name: the pod name where the Kubernetes downward API passes it as
+   * POD_NAME (docker/k8s manifests do), else the host name (in a pod, also the pod name).
+   */
   private static String hostName() {
-    String env = System.getenv("HOSTNAME");
-    if (env != null && !env.isBlank()) {
-      return env;
+    for (String var : List.of("POD_NAME", "HOSTNAME")) {
+      String env = System.getenv(var);
+      if (env != null && !env.isBlank()) {
+        return env;
+      }
     }
     try {
       return InetAddress.getLocalHost().getHostName();

@@ -14,10 +14,12 @@ public final class Logging {
 
   private Logging() {}
 
-  public static void configure(String format, String level) {
+  public static void configure(String format, String level, String instance) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;
     }
+    // Read by %property{instance} in every text line and written as a field of every JSON line.
+    context.putProperty("instance", instance);
     ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(level, Level.INFO));
     if ("json".equals(format)) {
@@ -29,7 +31,7 @@ public final class Logging {
         encoder.setWithFormattedMessage(true);
         encoder.setWithMessage(false);
         encoder.setWithArguments(false);
-        encoder.setWithContext(false);
+        encoder.setWithContext(true);
         encoder.setWithSequenceNumber(false);
         encoder.setWithNanoseconds(false);
         encoder.start();

@@ -41,6 +41,8 @@ public final class MedicMetrics {
   private final Map<String, CheckMeters> checks = new ConcurrentHashMap<>();
   private final AtomicReference<Double> schedulerLag = new AtomicReference<>(0.0);
   private final Map<String, Meter> budgets = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger reloadSuccessful = new java.util.concurrent.atomic.AtomicInteger(1);
+  private final AtomicReference<Double> reloadSuccessAt = new AtomicReference<>(0.0);
   private JvmGcMetrics gcMetrics;
 
   public MedicMetrics(PrometheusMeterRegistry registry) {
@@ -58,6 +60,22 @@ public final class MedicMetrics {
         .description("How late the latest scheduled probe started, in seconds")
         .baseUnit("seconds")
         .register(registry);
+    // The names Prometheus itself and Alertmanager use for the same thing, so the same alert rule fits.
+    Gauge.builder("medic.config.last.reload.successful", reloadSuccessful, java.util.concurrent.atomic.AtomicInteger::get)
+        .description("1 when the latest load or reload of the configuration succeeded, 0 when it failed")
+        .register(registry);
+    Gauge.builder("medic.config.last.reload.success.timestamp", reloadSuccessAt, AtomicReference::get)
+        .description("When the configuration was last loaded or reloaded successfully, in Unix seconds")
+        .baseUnit("seconds")
+        .register(registry);
+  }
+
+  /** Records a load or reload of the configuration: its outcome, and when it last succeeded. */
+  public void configLoaded(boolean successful, java.time.Instant at) {
+    reloadSuccessful.set(successful ? 1 : 0);
+    if (successful) {
+      reloadSuccessAt.set(at.toEpochMilli() / 1000.0);
+    }
   }
 
   public static PrometheusMeterRegistry newRegistry() {

@@ -45,7 +45,7 @@ public final class NotifierVerticle extends VerticleBase {
   private static final long REPEAT_SCAN_MS = 5_000;
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
 
-  private final MedicConfig config;
+  private volatile MedicConfig config;
   private final LiveChecks live;
   private final Maintenance maintenance;
   private final Outbox outbox;
@@ -67,8 +67,10 @@ public final class NotifierVerticle extends VerticleBase {
 
   /** One channel's queue and delivery state; touched only on this verticle's event loop. */
   private final class Sender {
-    final ChannelConfig config;
-    final Channel channel;
+    ChannelConfig config;
+    Channel channel;
+    /** A channel replaced by a reload during a send: closed when that send ends. */
+    Channel retiring;
     final List<Outbox.Entry> queue = new ArrayList<>();
     /** Per check: the bad severity last announced, and when (for repeat-interval). */
     final Map<String, String> announced = new HashMap<>();
@@ -87,9 +89,7 @@ public final class NotifierVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     for (ChannelConfig c : config.channels().values()) {
-      Channel ch = c.channelType().create(new Settings(c.raw(), c.path(), c.raw().origin(),
-          new Problems(config.source())), new ChannelContext(vertx, c.name(), c.timeout()));
-      senders.put(c.name(), new Sender(c, ch));
+      senders.put(c.name(), new Sender(c, newChannel(c)));
     }
     List<Future<Void>> loading = new ArrayList<>();
     for (Sender s : senders.values()) {
@@ -107,24 +107,103 @@ public final class NotifierVerticle extends VerticleBase {
     return Future.all(loading).map(v -> {
       consumers.add(vertx.eventBus().consumer(Bus.STATE, m -> onState(m.body())));
       consumers.add(vertx.eventBus().consumer(Bus.RECOVERY, m -> onRecovery(m.body())));
-      long scan = REPEAT_SCAN_MS;
-      for (Sender s : senders.values()) {
-        if (!s.config.repeatInterval().isZero()) {
-          scan = Math.min(scan, Math.max(100, s.config.repeatInterval().toMillis() / 2));
-        }
-      }
-      repeatTimer = vertx.setPeriodic(scan, id -> repeatStillBad());
-      route(daemonEvent("started", "medic " + config.instance() + " started with " + config.checks().size()
+      startRepeatScan();
+      route(daemonEvent("started", "info", "medic " + config.instance() + " started with " + config.checks().size()
           + " checks"));
       return null;
     });
+  }
+
+  private Channel newChannel(ChannelConfig c) {
+    return c.channelType().create(new Settings(c.raw(), c.path(), c.raw().origin(), new Problems(config.source())),
+        new ChannelContext(vertx, c.name(), c.timeout()));
+  }
+
+  private void startRepeatScan() {
+    vertx.cancelTimer(repeatTimer);
+    long scan = REPEAT_SCAN_MS;
+    for (Sender s : senders.values()) {
+      if (!s.config.repeatInterval().isZero()) {
+        scan = Math.min(scan, Math.max(100, s.config.repeatInterval().toMillis() / 2));
+      }
+    }
+    repeatTimer = vertx.setPeriodic(scan, id -> repeatStillBad());
+  }
+
+  /**
+   * Applies a reloaded configuration. A channel that stays keeps its queue and what it announced
+   * (so a resolution still reaches whoever heard the problem); a changed one gets a new channel
+   * behind the same queue; a removed one stops, and what it had not delivered stays in its outbox
+   * directory, to be sent if a channel of that name comes back.
+   */
+  public Future<Void> reconfigure(MedicConfig next) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      config = next;
+      Map<String, Sender> kept = new LinkedHashMap<>();
+      List<Future<Void>> loading = new ArrayList<>();
+      for (ChannelConfig c : next.channels().values()) {
+        Sender s = senders.remove(c.name());
+        if (s == null) {
+          Sender fresh = new Sender(c, newChannel(c));
+          s = fresh;
+          loading.add(outbox.pending(c.name()).map(entries -> {
+            fresh.queue.addAll(entries);
+            if (!entries.isEmpty()) {
+              schedule(fresh, Duration.ZERO);
+            }
+            return null;
+          }));
+        } else if (!sameChannel(s.config, c)) {
+          Channel old = s.channel;
+          s.channel = newChannel(c);
+          if (s.sending) {
+            s.retiring = old;
+          } else {
+            close(old);
+          }
+        }
+        s.config = c;
+        kept.put(c.name(), s);
+      }
+      for (Sender gone : senders.values()) {
+        vertx.cancelTimer(gone.timer);
+        if (!gone.queue.isEmpty()) {
+          log.atWarn().addKeyValue("channel", gone.config.name()).addKeyValue("pending", gone.queue.size())
+              .log("channel removed by a reload; its undelivered notifications stay in the outbox");
+        }
+        if (gone.sending) {
+          gone.retiring = gone.channel;
+        } else {
+          close(gone.channel);
+        }
+      }
+      senders.clear();
+      senders.putAll(kept);
+      startRepeatScan();
+      Future.all(loading).onComplete(ar -> done.complete());
+    });
+    return done.future();
+  }
+
+  private static boolean sameChannel(ChannelConfig a, ChannelConfig b) {
+    return a.type().equals(b.type()) && a.raw().equals(b.raw()) && a.timeout().equals(b.timeout());
+  }
+
+  private void close(Channel channel) {
+    channel.close().onFailure(e -> log.atDebug().addKeyValue("error", e.getMessage()).log("channel close failed"));
+  }
+
+  /** Tells the channels about the daemon itself (config reloaded, reload failed), from any thread. */
+  public void daemonNotice(String step, String severity, String message) {
+    context.runOnContext(v -> route(daemonEvent(step, severity, message)));
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(repeatTimer);
     consumers.forEach(MessageConsumer::unregister);
-    route(daemonEvent("stopping", "medic " + config.instance() + " is stopping"));
+    route(daemonEvent("stopping", "info", "medic " + config.instance() + " is stopping"));
     // Give queued notifications a moment; whatever is left stays in the outbox for next time.
     Promise<Void> grace = Promise.promise();
     vertx.setTimer(1_500, id -> grace.tryComplete());
@@ -290,6 +369,10 @@ public final class NotifierVerticle extends VerticleBase {
     s.sending = true;
     bounded(s, events).onComplete(ar -> {
       s.sending = false;
+      if (s.retiring != null) {
+        close(s.retiring);
+        s.retiring = null;
+      }
       if (ar.succeeded()) {
         s.failures = 0;
         s.queue.removeAll(batch);
@@ -349,9 +432,9 @@ public final class NotifierVerticle extends VerticleBase {
     return new Event(id, kind, check, severity, status, previous, message, title, config.instance(), at, details);
   }
 
-  private Event daemonEvent(String what, String message) {
+  private Event daemonEvent(String what, String severity, String message) {
     Instant now = clock.instant();
-    return event("daemon", null, "info", live.overall().label(), null, message, message, now,
+    return event("daemon", null, severity, live.overall().label(), null, message, message, now,
         new JsonObject().put("step", what));
   }
 

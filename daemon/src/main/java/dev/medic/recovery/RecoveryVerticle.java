@@ -49,7 +49,8 @@ public final class RecoveryVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RecoveryVerticle.class);
   private static final int RECENT = 50;
 
-  private final MedicConfig config;
+  /** Swapped by {@link #reconfigure}; read on this verticle's context (and for the instance name elsewhere). */
+  private volatile MedicConfig config;
   private final LiveChecks live;
   private final CheckRunner runner;
   private final Journal journal;
@@ -84,19 +85,12 @@ public final class RecoveryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     for (ActionConfig a : config.actions().values()) {
-      actions.put(a.name(), a.actionType().create(
-          new Settings(a.raw(), a.path(), a.raw().origin(), new Problems(config.source())),
-          new ActionContext(vertx, a.name(), a.policy().timeout())));
+      actions.put(a.name(), newAction(a));
     }
     return journal.readAll().map(records -> {
       ledger = Ledger.replay(records);
       Instant now = clock.instant();
-      for (Maintenance.Window w : config.maintenance()) {
-        if (w.until().isAfter(now)) {
-          maintenance.add(w);
-          vertx.setTimer(Math.max(1, Duration.between(now, w.until()).toMillis()), id -> endedMaintenance(w));
-        }
-      }
+      addConfiguredWindows(now);
       for (JsonObject r : records) {
         if (JournalKinds.MAINTENANCE.equals(r.getString("kind"))) {
           if (r.getBoolean("ended", false)) {
@@ -111,15 +105,89 @@ public final class RecoveryVerticle extends VerticleBase {
           remember(r);
         }
       }
-      for (CheckConfig c : config.checks().values()) {
-        for (String a : actionsOf(c)) {
-          metrics.recoveryBudget(a, c.name(), () -> remaining(c.name(), a));
-        }
-      }
+      registerBudgets();
       stateConsumer = vertx.eventBus().consumer(Bus.STATE, msg -> onState(msg.body()));
       publishViews();
       return null;
     });
+  }
+
+  private Action newAction(ActionConfig a) {
+    return a.actionType().create(new Settings(a.raw(), a.path(), a.raw().origin(), new Problems(config.source())),
+        new ActionContext(vertx, a.name(), a.policy().timeout()));
+  }
+
+  private void registerBudgets() {
+    for (CheckConfig c : config.checks().values()) {
+      for (String a : actionsOf(c)) {
+        metrics.recoveryBudget(a, c.name(), () -> remaining(c.name(), a));
+      }
+    }
+  }
+
+  /** Windows written under medic.maintenance that have not ended yet (ids config-N). */
+  private void addConfiguredWindows(Instant now) {
+    for (Maintenance.Window w : config.maintenance()) {
+      if (w.until().isAfter(now)) {
+        maintenance.add(w);
+        vertx.setTimer(Math.max(1, Duration.between(now, w.until()).toMillis()), id -> endedMaintenance(w));
+      }
+    }
+  }
+
+  /**
+   * Applies a reloaded configuration. The ledger (attempts, exhausted checks) is kept: budgets
+   * follow check and action names, so a reload neither refills nor forgets them. Changed or new
+   * actions are built afresh; replaced ones are closed once no attempt is using them. Every check
+   * is looked at again, since its action lists may have changed.
+   */
+  public Future<Void> reconfigure(MedicConfig next) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      MedicConfig previous = config;
+      config = next;
+      List<Action> replaced = new ArrayList<>();
+      for (ActionConfig a : next.actions().values()) {
+        ActionConfig old = previous.actions().get(a.name());
+        if (old == null || !sameAction(old, a)) {
+          Action before = actions.put(a.name(), newAction(a));
+          if (before != null) {
+            replaced.add(before);
+          }
+        }
+      }
+      for (String name : previous.actions().keySet()) {
+        if (!next.actions().containsKey(name)) {
+          replaced.add(actions.remove(name));
+        }
+      }
+      // Attempts under way hold their Action; close the old ones when those are done.
+      Future.join(List.copyOf(inFlight)).onComplete(ar -> replaced.forEach(a -> a.close()
+          .onFailure(e -> log.atDebug().addKeyValue("error", e.getMessage()).log("action close failed"))));
+      for (String check : previous.checks().keySet()) {
+        if (!next.checks().containsKey(check)) {
+          cancelRetry(check);
+          cancelStable(check);
+          suppressed.remove(check);
+        }
+      }
+      for (Maintenance.Window w : previous.maintenance()) {
+        maintenance.remove(w.id());
+      }
+      addConfiguredWindows(clock.instant());
+      metrics.removeRecoveryBudgets();
+      registerBudgets();
+      for (CheckConfig c : next.checks().values()) {
+        reconsider(c.name());
+      }
+      publishViews();
+      done.complete();
+    });
+    return done.future();
+  }
+
+  private static boolean sameAction(ActionConfig a, ActionConfig b) {
+    return a.type().equals(b.type()) && a.raw().equals(b.raw()) && a.policy().equals(b.policy());
   }
 
   @Override
@@ -184,6 +252,10 @@ public final class RecoveryVerticle extends VerticleBase {
     Promise<JsonObject> done = Promise.promise();
     context.runOnContext(v -> {
       ActionConfig a = config.actions().get(actionName);
+      if (a == null) {
+        done.fail(new IllegalArgumentException("no action named " + actionName));
+        return;
+      }
       String forCheck = check == null ? "" : check;
       attempt(forCheck, a, true).onComplete(ar -> done.complete(ar.succeeded() ? ar.result()
           : new JsonObject().put("action", actionName).put("outcome", "failure")
@@ -296,6 +368,9 @@ public final class RecoveryVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     ActionConfig a = config.actions().get(list.get(i));
+    if (a == null) {
+      return runList(check, list, i + 1); // removed by a reload while this list ran
+    }
     Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(check, a.name()), clock.instant(), random.nextDouble());
     switch (d.kind()) {
       case EXHAUSTED -> {
@@ -434,6 +509,9 @@ public final class RecoveryVerticle extends VerticleBase {
     Instant now = clock.instant();
     for (String name : list) {
       ActionConfig a = config.actions().get(name);
+      if (a == null) {
+        continue; // removed by a reload
+      }
       Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(check, name), now, random.nextDouble());
       if (d.kind() == Budget.Decision.Kind.EXHAUSTED) {
         continue;
@@ -443,7 +521,8 @@ public final class RecoveryVerticle extends VerticleBase {
     }
     if (earliest == null) {
       // Nothing left in any budget: the first action's exhaustion says so.
-      exhaust(check, config.actions().get(list.get(0)));
+      list.stream().map(config.actions()::get).filter(java.util.Objects::nonNull).findFirst()
+          .ifPresent(a -> exhaust(check, a));
       return;
     }
     cancelRetry(check);
@@ -497,6 +576,9 @@ public final class RecoveryVerticle extends VerticleBase {
 
   private int remaining(String check, String action) {
     ActionConfig a = config.actions().get(action);
+    if (a == null) {
+      return 0;
+    }
     Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(check, action), clock.instant(), 0);
     return d.remaining();
   }

@@ -14,8 +14,9 @@ public final class CheckRuntime {
 
   private static final int HISTORY = 30;
 
-  final CheckConfig config;
-  final Probe probe;
+  // Replaced by a reload on the scheduler's context; read from other threads.
+  volatile CheckConfig config;
+  volatile Probe probe;
   private volatile CheckState state;
   private final double[] latencyHistory = new double[HISTORY];
   private int historyCount;
@@ -28,6 +29,8 @@ public final class CheckRuntime {
   boolean running;
   boolean reprobeRequested;
   boolean stopped;
+  /** Probes replaced by a reload while a run was using them: closed when that run ends. */
+  final java.util.List<Probe> retiring = new java.util.ArrayList<>(1);
 
   CheckRuntime(CheckConfig config, Probe probe, Instant now) {
     this.config = config;

@@ -43,7 +43,7 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
   /** The heartbeat ticks every second; three missed ticks mean the scheduler's event loop is stuck. */
   public static final long HEARTBEAT_STALE_NANOS = TimeUnit.SECONDS.toNanos(3);
 
-  private final MedicConfig config;
+  private volatile MedicConfig config;
   private final LiveChecks live;
   private final MedicMetrics metrics;
   private final Clock clock;
@@ -63,30 +63,128 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
   public Future<?> start() {
     Instant now = clock.instant();
     for (CheckConfig c : config.checks().values()) {
-      Probe probe = c.probeType().create(
-          new Settings(c.raw(), c.path(), c.raw().origin(), new Problems(config.source())),
-          ProbeContext.live(vertx, c.name(), c.timeout()));
-      CheckRuntime rt = new CheckRuntime(c, probe, now);
-      checks.put(c.name(), rt);
-      metrics.addCheck(c.name(), c.type(), () -> rt.state().status());
+      checks.put(c.name(), added(c, now));
     }
     live.replace(checks);
     reprobeConsumer = vertx.eventBus().consumer(Bus.REPROBE, msg -> reprobe(msg.body()));
     heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MS, id -> lastHeartbeatNanos = System.nanoTime());
 
-    long spreadNanos = config.startupSpread().toNanos();
-    int n = checks.size();
-    int i = 0;
-    long start = System.nanoTime();
-    for (CheckRuntime rt : checks.values()) {
-      // Even offsets over the spread: the first round starts at once without a thundering herd.
-      long offset = n <= 1 ? 0 : spreadNanos * i / n;
-      rt.anchorNanos = start + offset;
-      schedule(rt, rt.anchorNanos);
-      i++;
-    }
-    log.atInfo().addKeyValue("checks", n).addKeyValue("source", config.source()).log("scheduler started");
+    firstRound(List.copyOf(checks.values()));
+    log.atInfo().addKeyValue("checks", checks.size()).addKeyValue("source", config.source()).log("scheduler started");
     return reprobeConsumer.completion();
+  }
+
+  private CheckRuntime added(CheckConfig c, Instant now) {
+    CheckRuntime rt = new CheckRuntime(c, newProbe(c), now);
+    metrics.addCheck(c.name(), c.type(), () -> rt.state().status());
+    return rt;
+  }
+
+  private Probe newProbe(CheckConfig c) {
+    return c.probeType().create(new Settings(c.raw(), c.path(), c.raw().origin(), new Problems(config.source())),
+        ProbeContext.live(vertx, c.name(), c.timeout()));
+  }
+
+  /** Starts checks at once, spread evenly over startup-spread so that they do not fire together. */
+  private void firstRound(List<CheckRuntime> starting) {
+    long spreadNanos = config.startupSpread().toNanos();
+    int n = starting.size();
+    long start = System.nanoTime();
+    for (int i = 0; i < n; i++) {
+      CheckRuntime rt = starting.get(i);
+      rt.anchorNanos = start + (n <= 1 ? 0 : spreadNanos * i / n);
+      schedule(rt, rt.anchorNanos);
+    }
+  }
+
+  /**
+   * Applies a reloaded configuration (DESIGN: a reload swaps a whole validated config). A check
+   * whose probe would be the same keeps its probe, state and phase and only takes the new rules;
+   * one whose probe changed gets a new probe but keeps its state and phase; one whose type changed
+   * starts over like an added one; removed ones stop and close their probe once any run in flight
+   * has finished. Completes when the new set is live.
+   */
+  public Future<ReloadedChecks> reconfigure(MedicConfig next) {
+    Promise<ReloadedChecks> done = Promise.promise();
+    context.runOnContext(v -> {
+      Instant now = clock.instant();
+      List<String> added = new ArrayList<>();
+      List<String> changed = new ArrayList<>();
+      List<String> removed = new ArrayList<>();
+      Map<String, CheckRuntime> nextChecks = new LinkedHashMap<>();
+      List<CheckRuntime> starting = new ArrayList<>();
+      MedicConfig previous = config;
+      config = next;
+      for (CheckConfig c : next.checks().values()) {
+        CheckRuntime rt = checks.get(c.name());
+        if (rt != null && !rt.config.type().equals(c.type())) {
+          retire(rt);
+          rt = null;
+        }
+        if (rt == null) {
+          rt = added(c, now);
+          starting.add(rt);
+          added.add(c.name());
+        } else if (!rt.config.sameSettings(c)) {
+          changed.add(c.name());
+          retune(rt, c);
+        }
+        nextChecks.put(c.name(), rt);
+      }
+      for (CheckRuntime rt : checks.values()) {
+        if (!next.checks().containsKey(rt.name())) {
+          removed.add(rt.name());
+          retire(rt);
+        } else if (nextChecks.get(rt.name()) != rt) {
+          // Same name, new type: reported as changed, though it starts over.
+          added.remove(rt.name());
+          changed.add(rt.name());
+        }
+      }
+      checks.clear();
+      checks.putAll(nextChecks);
+      live.replace(checks);
+      firstRound(starting);
+      log.atInfo().addKeyValue("checks", checks.size()).addKeyValue("added", added.size())
+          .addKeyValue("changed", changed.size()).addKeyValue("removed", removed.size())
+          .addKeyValue("source", next.source()).addKeyValue("previous", previous.source()).log("checks reloaded");
+      done.complete(new ReloadedChecks(added, changed, removed));
+    });
+    return done.future();
+  }
+
+  /** What a reload did to the checks, by name. */
+  public record ReloadedChecks(List<String> added, List<String> changed, List<String> removed) {}
+
+  /** A check that stays with new settings: state and phase are kept; the timer moves only if the interval did. */
+  private void retune(CheckRuntime rt, CheckConfig c) {
+    CheckConfig old = rt.config;
+    if (!old.sameProbe(c)) {
+      Probe oldProbe = rt.probe;
+      rt.probe = newProbe(c);
+      closeWhenIdle(rt, oldProbe);
+    }
+    rt.config = c;
+    if (!old.interval().equals(c.interval()) && !rt.running && !rt.state().unconfirmed()) {
+      vertx.cancelTimer(rt.timerId);
+      schedule(rt, nextDue(rt));
+    }
+  }
+
+  private void retire(CheckRuntime rt) {
+    rt.stopped = true;
+    vertx.cancelTimer(rt.timerId);
+    metrics.removeCheck(rt.name());
+    closeWhenIdle(rt, rt.probe);
+  }
+
+  /** Closes a probe now, or after the run that is using it has finished. */
+  private void closeWhenIdle(CheckRuntime rt, Probe probe) {
+    if (rt.running) {
+      rt.retiring.add(probe);
+    } else {
+      probe.close().onFailure(e -> log.atDebug().addKeyValue("check", rt.name()).log("probe close failed"));
+    }
   }
 
   @Override
@@ -100,6 +198,9 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
       vertx.cancelTimer(rt.timerId);
       metrics.removeCheck(rt.name());
       closing.add(rt.probe.close().recover(e -> Future.succeededFuture()));
+      for (Probe old : rt.retiring) {
+        closing.add(old.close().recover(e -> Future.succeededFuture()));
+      }
     }
     live.replace(Map.of());
     return Future.join(closing).mapEmpty().compose(v -> reprobeConsumer.unregister());
@@ -173,6 +274,10 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
       return (Void) null;
     }).onComplete(ar -> {
       rt.running = false;
+      for (Probe old : rt.retiring) {
+        old.close().onFailure(e -> log.atDebug().addKeyValue("check", rt.name()).log("probe close failed"));
+      }
+      rt.retiring.clear();
       if (rt.stopped) {
         return;
       }
