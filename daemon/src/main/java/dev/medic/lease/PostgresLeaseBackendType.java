@@ -16,14 +16,17 @@ public final class PostgresLeaseBackendType implements LeaseBackendType {
   @Override
   public void validate(String lease, Settings cluster) {
     try {
-      PgConnectOptions o = PgConnectOptions.fromUri(lease);
-      if (o.getHost() == null || o.getHost().isBlank() || !lease.matches("(?i)postgresql://[^/]*[^/@][^/]*(/.*)?")) {
+      PgConnectOptions.fromUri(lease);
+      // fromUri makes a missing host "localhost": a fleet's shared server is never that by accident.
+      String rest = lease.substring(lease.indexOf("://") + 3);
+      String authority = rest.split("[/?]", 2)[0];
+      if (authority.substring(authority.lastIndexOf('@') + 1).isBlank()) {
         cluster.problem("lease", "\"" + lease + "\" names no host"
-            + " (expected postgresql://user:password@host:port/database)");
+            + " (expected postgresql://host:port/database, with user:password@ before the host)");
       }
     } catch (RuntimeException e) {
       cluster.problem("lease", "\"" + lease + "\" is not a PostgreSQL URI: " + e.getMessage()
-          + " (expected postgresql://user:password@host:port/database)");
+          + " (expected postgresql://host:port/database, with user:password@ before the host)");
     }
   }
 

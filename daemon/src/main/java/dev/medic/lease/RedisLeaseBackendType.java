@@ -9,7 +9,9 @@ import java.net.URISyntaxException;
 /** {@code lease = "redis://[user:password@]host:port[/db]"}: leases as Redis keys. */
 public final class RedisLeaseBackendType implements LeaseBackendType {
 
-  private static final String EXPECTED = " (expected redis://[user:password@]host:port[/db])";
+  private static final String EXPECTED =
+      " (expected redis://host:port or redis://host:port/db, e.g. redis://10.0.0.5:6379/0; a password goes before"
+          + " the host as :password@)";
 
   @Override
   public String name() {
