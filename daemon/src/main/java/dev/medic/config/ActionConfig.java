@@ -6,9 +6,15 @@ import dev.medic.recovery.Policy;
 
 /**
  * One validated recovery action: its type, its policy (with the global defaults of
- * {@code medic.recovery} applied) and its own keys, from which the action is built at start.
+ * {@code medic.recovery} applied), its scope (local, or shared with the other instances of a fleet)
+ * and its own keys, from which the action is built at start.
  */
-public record ActionConfig(String name, ActionType actionType, ConfigObject raw, Policy policy) {
+public record ActionConfig(String name, ActionType actionType, ConfigObject raw, Policy policy, Scope scope) {
+
+  /** True when the action runs only under a lease and its attempt budget lives in the lease backend. */
+  public boolean shared() {
+    return scope == Scope.SHARED;
+  }
 
   public String type() {
     return actionType.type();

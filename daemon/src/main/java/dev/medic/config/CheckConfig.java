@@ -23,7 +23,13 @@ public record CheckConfig(
     List<String> dependsOn,
     List<String> onWarning,
     List<String> onCritical,
-    String description) {
+    String description,
+    Scope scope) {
+
+  /** True when the check's notifications are sent only by the holder of its lease. */
+  public boolean shared() {
+    return scope == Scope.SHARED;
+  }
 
   public String type() {
     return probeType.type();

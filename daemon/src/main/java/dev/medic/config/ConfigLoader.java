@@ -30,6 +30,9 @@ import dev.medic.recovery.ActionType;
 import dev.medic.recovery.ActionTypes;
 import dev.medic.recovery.Maintenance;
 import dev.medic.recovery.Policy;
+import dev.medic.kubernetes.KubernetesAccess;
+import dev.medic.lease.LeaseBackendType;
+import dev.medic.lease.LeaseBackendTypes;
 import io.vertx.core.Vertx;
 import java.io.File;
 import java.net.InetAddress;
@@ -69,6 +72,7 @@ public final class ConfigLoader {
   private final ProbeTypes probeTypes;
   private final ActionTypes actionTypes;
   private final ChannelTypes channelTypes;
+  private final LeaseBackendTypes leaseTypes = LeaseBackendTypes.discover();
   private final Vertx vertx;
 
   /** With the action types registered on the class path. */
@@ -254,8 +258,9 @@ public final class ConfigLoader {
     String logLevel = log.choice("level", "info", "trace", "debug", "info", "warn", "error");
     String instance = medic.optString("instance").filter(s -> !s.isBlank()).orElseGet(ConfigLoader::hostName);
 
+    ClusterConfig cluster = cluster(medic.child("cluster"));
     Policy defaults = policy(medic.child("recovery"), DEFAULT_POLICY, dryRun, false);
-    Map<String, ActionConfig> actions = actions(medic.child("actions"), defaults);
+    Map<String, ActionConfig> actions = actions(medic.child("actions"), defaults, cluster);
     Map<String, ChannelConfig> notify = channels(medic.child("notify"));
 
     Settings checksSettings = medic.child("checks");
@@ -266,7 +271,7 @@ public final class ConfigLoader {
         checksSettings.problem(name, "\"" + name + "\" is not a valid check name (expected letters, digits, - and _)");
       }
       CheckConfig check = check(name, c, interval, timeout, retry, fall, rise, flapChanges, flapWindow, actions,
-          medic.child("actions").keys());
+          medic.child("actions").keys(), cluster);
       if (check != null) {
         checks.put(name, check);
       }
@@ -278,7 +283,54 @@ public final class ConfigLoader {
     problems.throwIfAny();
     return new MedicConfig(source, instance, startupSpread, api, journalDir, dryRun, logFormat, logLevel,
         java.util.Collections.unmodifiableMap(checks),
-        actions, notify, windows);
+        actions, notify, windows, cluster);
+  }
+
+  /** Lower-case letters, digits and -: safe in Redis keys, table rows and Kubernetes object names. */
+  private static final Pattern KEY_PREFIX = Pattern.compile("[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?");
+
+  /** {@code medic.cluster}: fleet mode's lease backend, or none. */
+  private ClusterConfig cluster(Settings s) {
+    String lease = s.string("lease", "").trim();
+    Duration ttl = s.duration("ttl", Duration.ofSeconds(15));
+    if (ttl.compareTo(Duration.ofSeconds(1)) < 0) {
+      s.problem("ttl", human(ttl) + " is below 1s (expected a lease time-to-live of 1s or more, e.g. 15s)");
+      ttl = Duration.ofSeconds(15);
+    }
+    ClusterConfig.OnBackendDown onDown = ClusterConfig.OnBackendDown.valueOf(
+        s.choice("on-backend-down", "skip", "skip", "local").toUpperCase(java.util.Locale.ROOT));
+    String prefix = s.string("key-prefix", "medic");
+    if (!KEY_PREFIX.matcher(prefix).matches()) {
+      s.problem("key-prefix", "\"" + prefix + "\" is not a key prefix (expected lower-case letters, digits and -,"
+          + " at most 20, e.g. \"medic\")");
+      prefix = "medic";
+    }
+    KubernetesAccess kubernetes = KubernetesAccess.read(s.child("kubernetes"), System.getenv());
+    String backend = "";
+    if (!lease.isEmpty()) {
+      String name = LeaseBackendTypes.typeName(lease);
+      Optional<LeaseBackendType> type = leaseTypes.find(name);
+      if (type.isEmpty()) {
+        List<String> expected = leaseTypes.names().stream()
+            .map(n -> n.equals("kubernetes") ? "\"kubernetes\"" : n + "://").toList();
+        s.problem("lease", "\"" + lease + "\" names no lease backend (expected \"\" for none, or one of: "
+            + String.join(", ", expected) + ")");
+      } else {
+        type.get().validate(lease, s);
+        backend = name;
+      }
+    }
+    return new ClusterConfig(lease, backend, ttl, onDown, prefix, kubernetes);
+  }
+
+  /** {@code scope = local | shared}; shared needs a lease backend to share through. */
+  private static Scope scope(Settings s, ClusterConfig cluster) {
+    Scope scope = Scope.valueOf(s.choice("scope", "local", "local", "shared").toUpperCase(java.util.Locale.ROOT));
+    if (scope == Scope.SHARED && !cluster.enabled()) {
+      s.problem("scope", "shared needs fleet mode, which is off: medic.cluster.lease is \"\" (expected"
+          + " medic.cluster.lease = a redis:// or postgresql:// URI, or \"kubernetes\"; or scope = local)");
+    }
+    return scope;
   }
 
   /** {@code medic.maintenance = [ { checks = [..], until = "<RFC 3339>", reason = ".." } ]}. */
@@ -325,11 +377,12 @@ public final class ConfigLoader {
 
   private CheckConfig check(String name, Settings c, Duration interval, Duration timeout, Duration retry,
       int fall, int rise, int flapChanges, Duration flapWindow, Map<String, ActionConfig> actions,
-      Set<String> actionNames) {
+      Set<String> actionNames, ClusterConfig cluster) {
     if (c.rawObject() == null) {
       return null; // not an object: child() has said so, and there is nothing more to read
     }
     Optional<ProbeType> type = probeType(c);
+    Scope scope = scope(c, cluster);
     int before = c.problems().count();
     Duration checkInterval = c.positiveDuration("interval", interval);
     Duration checkTimeout = c.positiveDuration("timeout", timeout);
@@ -376,7 +429,7 @@ public final class ConfigLoader {
     }
     return new CheckConfig(name, type.get(), rawObject(c), originOf(c), checkInterval, checkTimeout, checkRetry,
         new Evaluator.Rules(checkFall, checkRise, changes, window, thresholds), dependsOn, onWarning, onCritical,
-        description);
+        description, scope);
   }
 
   /** The check's probe type, or empty after reporting why there is none. */
@@ -587,7 +640,7 @@ public final class ConfigLoader {
     }
   }
 
-  private Map<String, ActionConfig> actions(Settings s, Policy defaults) {
+  private Map<String, ActionConfig> actions(Settings s, Policy defaults, ClusterConfig cluster) {
     Map<String, ActionConfig> out = new LinkedHashMap<>();
     for (String name : s.keys()) {
       Settings a = s.child(name);
@@ -600,6 +653,7 @@ public final class ConfigLoader {
       String typeName = a.string("type");
       Optional<ActionType> type = actionTypes.find(typeName);
       Policy policy = policy(a, defaults, defaults.dryRun(), true);
+      Scope scope = scope(a, cluster);
       if (type.isEmpty()) {
         if (!typeName.isEmpty()) {
           a.problem("type", DidYouMean.unknownMessage("action type \"" + typeName + "\"", typeName,
@@ -614,7 +668,7 @@ public final class ConfigLoader {
       } catch (RuntimeException e) {
         a.problem("the " + typeName + " action could not be built: " + e.getMessage());
       }
-      out.put(name, new ActionConfig(name, type.get(), a.rawObject(), policy));
+      out.put(name, new ActionConfig(name, type.get(), a.rawObject(), policy, scope));
     }
     return java.util.Collections.unmodifiableMap(out);
   }

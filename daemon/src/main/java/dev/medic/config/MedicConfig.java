@@ -15,6 +15,7 @@ import java.util.Map;
  * @param actions the recovery actions, validated with their policies
  * @param channels (medic.notify) the notification channels with their routing
  * @param maintenance windows from the configuration (more can be opened through the API)
+ * @param cluster (medic.cluster) fleet mode: the lease backend shared actions and alerts go through
  */
 public record MedicConfig(
     String source,
@@ -28,4 +29,5 @@ public record MedicConfig(
     Map<String, CheckConfig> checks,
     Map<String, ActionConfig> actions,
     Map<String, ChannelConfig> channels,
-    List<Maintenance.Window> maintenance) {}
+    List<Maintenance.Window> maintenance,
+    ClusterConfig cluster) {}

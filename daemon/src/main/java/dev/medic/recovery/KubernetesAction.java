@@ -1,17 +1,15 @@
 package dev.medic.recovery;
 
+import dev.medic.kubernetes.KubernetesAccess;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.PemTrustOptions;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +20,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 
 /**
@@ -44,9 +41,6 @@ final class KubernetesAction implements Action {
   static final String RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
   static final String FIELD_MANAGER = "medic";
 
-  /** A DNS-1123 label: what a namespace name must be, and safe in a URL path. */
-  static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-
   enum Operation {
     ROLLOUT_RESTART("rollout-restart", "deployment", "patch"),
     DELETE_POD("delete-pod", "pod", "delete");
@@ -67,27 +61,28 @@ final class KubernetesAction implements Action {
   }
 
   /**
-   * The API server.
-   *
-   * @param basePath a prefix before {@code /api} and {@code /apis} (e.g. behind a proxy); usually empty
-   */
-  record Api(String host, int port, String basePath) {
-
-    String shown() {
-      return "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + basePath;
-    }
-  }
-
-  /**
    * One kubernetes action, validated.
    *
-   * @param namespace as configured; empty means the namespace file, read at run time
-   * @param namespaceFile where the service account's namespace is, next to its token
    * @param name the deployment (rollout-restart) or pod (delete-pod), a valid Kubernetes name
-   * @param caFile empty when {@code tls.trust = any}
    */
-  record Config(Api api, String tokenFile, Optional<String> caFile, Optional<String> namespace,
-      String namespaceFile, Operation operation, String name) {}
+  record Config(KubernetesAccess access, Operation operation, String name) {
+
+    KubernetesAccess.Api api() {
+      return access.api();
+    }
+
+    Optional<String> namespace() {
+      return access.namespace();
+    }
+
+    Optional<String> caFile() {
+      return access.caFile();
+    }
+
+    String tokenFile() {
+      return access.tokenFile();
+    }
+  }
 
   private final Config config;
   private final Vertx vertx;
@@ -125,13 +120,6 @@ final class KubernetesAction implements Action {
         : base + "/api/v1/namespaces/" + namespace + "/pods/" + config.name();
   }
 
-  /** A step that cannot go on; its message is the outcome's. */
-  private static final class Refused extends RuntimeException {
-    Refused(String message) {
-      super(message, null, false, false);
-    }
-  }
-
   @Override
   public Future<ActionOutcome> run(String check) {
     long timeoutMs = Math.max(1, timeout.toMillis());
@@ -147,28 +135,11 @@ final class KubernetesAction implements Action {
         }
       }
     });
-    Future<String> token = readFile(config.tokenFile(), "the service account token", mountHint()).map(b -> {
-      String t = b.toString(StandardCharsets.UTF_8).trim();
-      if (t.isEmpty()) {
-        throw new Refused("the service account token " + config.tokenFile() + " is empty");
-      }
-      return t;
-    });
-    Future<String> namespace = config.namespace().map(Future::succeededFuture).orElseGet(() ->
-        readFile(config.namespaceFile(), "the service account namespace", " (set namespace to name one)").map(b -> {
-          String ns = b.toString(StandardCharsets.UTF_8).trim();
-          if (!NAMESPACE.matcher(ns).matches()) {
-            throw new Refused(config.namespaceFile() + " holds " + RemoteText.quote(ns)
-                + ", not a namespace name (set namespace to name one)");
-          }
-          namespaceSeen[0] = ns;
-          return ns;
-        }));
-    Future<Optional<Buffer>> ca = config.caFile().isEmpty()
-        ? Future.succeededFuture(Optional.empty())
-        : readFile(config.caFile().get(), "the API server's CA", mountHint()).map(Optional::of);
-    Future.all(token, namespace, ca)
-        .compose(all -> send(token.result(), namespace.result(), ca.result(), timeoutMs, inFlight))
+    config.access().credentials(vertx)
+        .compose(credentials -> {
+          namespaceSeen[0] = credentials.namespace();
+          return send(credentials, timeoutMs, inFlight);
+        })
         .onComplete(ar -> {
           vertx.cancelTimer(timer);
           outcome.tryComplete(ar.succeeded() ? ar.result() : ActionOutcome.failed(failure(ar.cause(), namespaceSeen[0])));
@@ -176,27 +147,12 @@ final class KubernetesAction implements Action {
     return outcome.future();
   }
 
-  private Future<Buffer> readFile(String path, String what, String hint) {
-    return vertx.fileSystem().readFile(path).recover(e -> Future.failedFuture(new Refused(
-        "cannot read " + what + " from " + path + ": " + RemoteText.cause(e) + hint)));
-  }
-
-  /** Said when the service account's files are missing where the kubelet would mount them. */
-  private String mountHint() {
-    return config.tokenFile().startsWith(KubernetesActionType.SERVICE_ACCOUNT)
-        ? " (is a service account token mounted into medic's pod?)" : "";
-  }
-
-  private Future<ActionOutcome> send(String token, String namespace, Optional<Buffer> ca, long timeoutMs,
+  private Future<ActionOutcome> send(KubernetesAccess.Credentials credentials, long timeoutMs,
       HttpClientRequest[] inFlight) {
-    HttpClientOptions options = new HttpClientOptions()
-        .setKeepAlive(false)
-        .setName("medic-kubernetes[" + config.api().shown() + "]");
-    if (ca.isPresent()) {
-      options.setVerifyHost(true).setTrustOptions(new PemTrustOptions().addCertValue(ca.get()));
-    } else {
-      options.setVerifyHost(false).setTrustAll(true);
-    }
+    String namespace = credentials.namespace();
+    HttpClientOptions options = config.access()
+        .clientOptions(credentials, "medic-kubernetes[" + config.api().shown() + "]")
+        .setKeepAlive(false);
     HttpClientAgent client = vertx.createHttpClient(options);
     boolean patch = config.operation() == Operation.ROLLOUT_RESTART;
     RequestOptions request = new RequestOptions()
@@ -207,7 +163,7 @@ final class KubernetesAction implements Action {
         .setURI(requestUri(namespace))
         .setConnectTimeout(timeoutMs)
         .setIdleTimeout(timeoutMs)
-        .putHeader("Authorization", "Bearer " + token)
+        .putHeader("Authorization", "Bearer " + credentials.token())
         .putHeader("Accept", "application/json")
         .putHeader("User-Agent", "medic");
     if (patch) {
@@ -243,7 +199,7 @@ final class KubernetesAction implements Action {
   }
 
   private String failure(Throwable cause, String namespace) {
-    if (cause instanceof Refused) {
+    if (cause instanceof KubernetesAccess.Unreadable) {
       return cause.getMessage();
     }
     String where = "API server " + config.api().shown();
