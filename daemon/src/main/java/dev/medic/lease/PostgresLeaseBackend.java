@@ -265,7 +265,7 @@ final class PostgresLeaseBackend implements LeaseBackend {
       // The session ended (server restart, idle_session_timeout, network): the lock went with it.
       conn.closeHandler(v -> {
         closed = true;
-        held();
+        markLost();
       });
     }
 

@@ -48,6 +48,11 @@ abstract class RenewingLease implements Lease {
   /** Gives the lease up in the backend if it is still this one; never someone else's. */
   abstract Future<Void> releaseOnce();
 
+  /** The backend told this lease it is gone (e.g. its session ended): held() is false from now on. */
+  final void markLost() {
+    end(true);
+  }
+
   /** Called once when the lease is lost (not when released), e.g. to close what it held open. */
   void lost() {}
 

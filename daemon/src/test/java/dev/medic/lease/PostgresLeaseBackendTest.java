@@ -76,6 +76,18 @@ class PostgresLeaseBackendTest extends LeaseBackendContract {
   }
 
   @Test
+  void aLeaseWhoseSessionEndsIsLostAtOnceNotAtTheNextRenewal() throws Exception {
+    // A long ttl: a renewal would come only after 20 s, so only the closed session can tell.
+    LeaseBackend slow = backend(vertxA, "medic-slow", Duration.ofSeconds(60));
+    String key = key();
+    Lease lease = granted(slow, key);
+
+    takeAway(key);
+
+    Await.until("the lease is lost when its session ends", 5_000, () -> !lease.held());
+  }
+
+  @Test
   void aLosingContenderKeepsNoSessionOpen() throws Exception {
     String key = key();
     granted(a, key);
