@@ -53,6 +53,7 @@ public final class Daemon implements Reloader {
   private NotifierVerticle notifier;
   private ApiVerticle api;
   private Journal journal;
+  private java.util.Optional<dev.medic.lease.LeaseBackend> leases = java.util.Optional.empty();
 
   private Daemon(Vertx vertx, MedicConfig config, ConfigSource source, MedicMetrics metrics) {
     this.vertx = vertx;
@@ -87,11 +88,13 @@ public final class Daemon implements Reloader {
             + config.journalDir() + " (" + e.getMessage() + "); set medic.journal.dir to a writable directory", e)))
         .compose(journal -> {
           d.journal = journal;
+          // Connects lazily: a lease backend that is down does not keep medic from starting.
+          d.leases = dev.medic.lease.LeaseBackendTypes.discover().open(vertx, config.cluster(), config.instance());
           d.scheduler = new SchedulerVerticle(config, d.live, metrics, clock);
           d.recovery = new RecoveryVerticle(config, d.live, d.scheduler, journal, d.maintenance, metrics, clock,
-              new java.util.Random());
+              new java.util.Random(), d.leases);
           d.notifier = new NotifierVerticle(config, d.live, d.maintenance, Outbox.open(vertx, config.journalDir()),
-              metrics, clock);
+              metrics, clock, d.leases);
           d.api = new ApiVerticle(config, d.live, metrics, d.scheduler::lastHeartbeatNanos, d.scheduler, d.recovery,
               d.maintenance, d);
           // The API first, so that a check of medic's own endpoint finds it listening; recovery
@@ -233,6 +236,10 @@ public final class Daemon implements Reloader {
     if (!previous.http().host().equals(next.http().host()) || previous.http().port() != next.http().port()) {
       log.atWarn().log("medic.http.host/port changed: the API keeps listening where it is until medic restarts");
     }
+    if (!previous.cluster().equals(next.cluster())) {
+      log.atWarn().log("medic.cluster changed: the lease backend stays " + previous.cluster().leaseShown()
+          + " until medic restarts");
+    }
     if (!previous.journalDir().equals(next.journalDir())) {
       log.atWarn().log("medic.journal.dir changed: the journal stays in " + previous.journalDir()
           + " until medic restarts");
@@ -251,6 +258,8 @@ public final class Daemon implements Reloader {
     }
     return chain
         .compose(v -> journal == null ? Future.<Void>succeededFuture() : journal.close())
+        .compose(v -> leases.map(l -> l.close().recover(e -> Future.<Void>succeededFuture()))
+            .orElse(Future.succeededFuture()))
         .timeout(Duration.ofSeconds(15).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .onComplete(ar -> log.atInfo().log("medic stopped"));
   }

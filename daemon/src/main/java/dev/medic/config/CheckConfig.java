@@ -57,7 +57,7 @@ public record CheckConfig(
     return sameProbe(other) && raw.equals(other.raw) && interval.equals(other.interval)
         && retryInterval.equals(other.retryInterval) && rules.equals(other.rules) && dependsOn.equals(other.dependsOn)
         && onWarning.equals(other.onWarning) && onCritical.equals(other.onCritical)
-        && description.equals(other.description);
+        && description.equals(other.description) && scope == other.scope;
   }
 
   private static ConfigObject probeKeys(ConfigObject raw) {

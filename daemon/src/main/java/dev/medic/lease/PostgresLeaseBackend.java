@@ -100,7 +100,9 @@ final class PostgresLeaseBackend implements LeaseBackend {
     this.answerMs = Math.min(10_000, Math.max(2_000, ttl.toMillis()));
     this.shown = cluster.leaseShown();
     PgConnectOptions o = PgConnectOptions.fromUri(cluster.lease())
-        .addProperty("application_name", APPLICATION + instance);
+        .addProperty("application_name", APPLICATION + instance)
+        // CREATE ... IF NOT EXISTS answers NOTICE "already exists" at every start: not news.
+        .addProperty("client_min_messages", "warning");
     SslMode mode = o.getSslMode();
     if (mode != null && mode != SslMode.DISABLE) {
       ClientSSLOptions ssl = new ClientSSLOptions();

@@ -133,16 +133,24 @@ public final class AlertmanagerChannel implements Channel {
       labels.put("check", e.check());
     }
     labels.put("severity", severity);
-    if (e.instance() != null && !e.instance().isEmpty()) {
+    boolean hasInstance = e.instance() != null && !e.instance().isEmpty();
+    // A shared check is one thing watched by the whole fleet: without the instance among its
+    // labels, the same alert from any instance is one alert to Alertmanager's de-duplication.
+    boolean shared = e.details() != null && "shared".equals(e.details().getString("scope"));
+    if (hasInstance && !shared) {
       labels.put("instance", e.instance());
     }
     // Configuration keeps these from naming a label medic sets.
     extraLabels.forEach(labels::putIfAbsent);
+    JsonObject annotations = new JsonObject()
+        .put("summary", Summary.oneLine(e.title()))
+        .put("description", e.message() == null ? "" : e.message());
+    if (hasInstance && shared) {
+      annotations.put("instance", e.instance());
+    }
     JsonObject alert = new JsonObject()
         .put("labels", new JsonObject(labels))
-        .put("annotations", new JsonObject()
-            .put("summary", Summary.oneLine(e.title()))
-            .put("description", e.message() == null ? "" : e.message()))
+        .put("annotations", annotations)
         .put("startsAt", e.at().toString());
     if (ended) {
       alert.put("endsAt", e.at().toString());

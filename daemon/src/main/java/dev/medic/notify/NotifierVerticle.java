@@ -2,7 +2,11 @@ package dev.medic.notify;
 
 import dev.medic.Bus;
 import dev.medic.config.ChannelConfig;
+import dev.medic.config.CheckConfig;
 import dev.medic.config.MedicConfig;
+import dev.medic.lease.Acquisition;
+import dev.medic.lease.Lease;
+import dev.medic.lease.LeaseBackend;
 import dev.medic.config.Problems;
 import dev.medic.config.Settings;
 import dev.medic.metrics.MedicMetrics;
@@ -44,6 +48,7 @@ public final class NotifierVerticle extends VerticleBase {
   /** How often still-bad checks are looked at for repeats: at most this, at least twice per interval. */
   private static final long REPEAT_SCAN_MS = 5_000;
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+  private static final String ALERT_LEASE = "alert/";
 
   private volatile MedicConfig config;
   private final LiveChecks live;
@@ -54,9 +59,26 @@ public final class NotifierVerticle extends VerticleBase {
   private final Map<String, Sender> senders = new LinkedHashMap<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private long repeatTimer = -1;
+  /** Fleet mode: the lease that makes one instance the voice of a shared check's incident. */
+  private final java.util.Optional<LeaseBackend> leases;
+  /** Shared checks whose incident this instance is announcing, with the lease that says so. */
+  private final Map<String, Lease> incidents = new HashMap<>();
+  /** Shared checks this instance has just announced as resolved, with the lease it keeps a little longer. */
+  private final Map<String, Lease> resolving = new HashMap<>();
+  /** Shared checks whose orphaned incident this instance took over, and when: announced after a fresh probe. */
+  private final Map<String, Instant> takenOver = new HashMap<>();
+  /** Per shared check, the events still deciding who announces them: kept in order. */
+  private final Map<String, Future<Void>> sharedQueue = new HashMap<>();
 
   public NotifierVerticle(MedicConfig config, LiveChecks live, Maintenance maintenance, Outbox outbox,
       MedicMetrics metrics, Clock clock) {
+    this(config, live, maintenance, outbox, metrics, clock, java.util.Optional.empty());
+  }
+
+  /** @param leases the fleet's lease backend, when {@code medic.cluster.lease} is set */
+  public NotifierVerticle(MedicConfig config, LiveChecks live, Maintenance maintenance, Outbox outbox,
+      MedicMetrics metrics, Clock clock, java.util.Optional<LeaseBackend> leases) {
+    this.leases = leases;
     this.config = config;
     this.live = live;
     this.maintenance = maintenance;
@@ -202,6 +224,11 @@ public final class NotifierVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(repeatTimer);
+    // Hand shared incidents over now rather than at the ttl.
+    incidents.values().forEach(Lease::release);
+    incidents.clear();
+    resolving.values().forEach(Lease::release);
+    resolving.clear();
     consumers.forEach(MessageConsumer::unregister);
     route(daemonEvent("stopping", "info", "medic " + config.instance() + " is stopping"));
     // Give queued notifications a moment; whatever is left stays in the outbox for next time.
@@ -227,7 +254,7 @@ public final class NotifierVerticle extends VerticleBase {
     Instant at = Instant.parse(c.getString("at"));
     boolean flapping = c.getBoolean("flapping", false);
     if ("flapping_started".equals(kind)) {
-      route(event("state", check, "warning", to, null, "flapping: " + c.getString("message"),
+      announce(check, to, event("state", check, "warning", to, null, "flapping: " + c.getString("message"),
           "FLAPPING " + check, at, details(check).put("flapping", true)));
       return;
     }
@@ -244,8 +271,146 @@ public final class NotifierVerticle extends VerticleBase {
     String severity = Routing.severityOf(to);
     String title = ("ok".equals(to) ? "RESOLVED" : to.toUpperCase(Locale.ROOT)) + " " + check + ": "
         + c.getString("message");
-    route(event("state", check, severity, to, from, c.getString("message"), title, at, details(check)));
+    announce(check, to, event("state", check, severity, to, from, c.getString("message"), title, at, details(check)));
   }
+
+  // ---- one voice per shared check ------------------------------------------------------------------
+
+  private boolean sharedCheck(String check) {
+    CheckConfig c = check == null ? null : config.checks().get(check);
+    return c != null && c.shared() && leases.isPresent();
+  }
+
+  /**
+   * Routes an event about a check; for a shared check in fleet mode only when this instance holds
+   * the check's incident lease. The first instance to see the check go bad takes it and keeps it
+   * (renewed) until it has announced the resolution; the others stay quiet. Events of one check
+   * are decided in order, so a resolution never overtakes its problem.
+   */
+  private void announce(String check, String status, Event e) {
+    if (!sharedCheck(check)) {
+      route(e);
+      return;
+    }
+    Future<Void> previous = sharedQueue.getOrDefault(check, Future.succeededFuture());
+    Future<Void> next = previous.transform(x -> voiceOf(check, !"ok".equals(status)).map(mine -> {
+      if (mine) {
+        route(e);
+      }
+      if ("ok".equals(status)) {
+        quietThenRelease(check);
+      }
+      return (Void) null;
+    }));
+    sharedQueue.put(check, next);
+    next.onComplete(x -> {
+      if (sharedQueue.get(check) == next) {
+        sharedQueue.remove(check);
+      }
+    });
+  }
+
+  /**
+   * After announcing a resolution, the lease is kept one more ttl before it is given up: the other
+   * instances see the check recover a moment later, and must not take the lease meanwhile and
+   * announce the problem again. Coming back within that time, the incident is still ours.
+   */
+  private void quietThenRelease(String check) {
+    takenOver.remove(check);
+    Lease held = incidents.remove(check);
+    if (held == null) {
+      return;
+    }
+    resolving.put(check, held);
+    vertx.setTimer(config.cluster().ttl().toMillis(), id -> {
+      if (resolving.remove(check, held)) {
+        held.release();
+      }
+    });
+  }
+
+  /** True when this instance speaks for the shared check: it holds the lease, or takes it now for a bad state. */
+  private Future<Boolean> voiceOf(String check, boolean bad) {
+    Lease recent = resolving.remove(check);
+    if (recent != null && bad) {
+      incidents.put(check, recent);
+    } else if (recent != null) {
+      resolving.put(check, recent);
+    }
+    Lease held = incidents.get(check);
+    if (held != null && held.held()) {
+      return Future.succeededFuture(true);
+    }
+    incidents.remove(check);
+    if (!bad) {
+      return Future.succeededFuture(false); // the instance that announced the problem resolves it
+    }
+    return leases.orElseThrow().acquire(ALERT_LEASE + check).map(a -> {
+      if (a instanceof Acquisition.Granted g) {
+        incidents.put(check, g.lease());
+        return true;
+      }
+      log.atInfo().addKeyValue("check", check)
+          .addKeyValue("holder", ((Acquisition.HeldBy) a).holder()).log("notification left to the instance that holds the shared check's lease: held by "
+              + ((Acquisition.HeldBy) a).holder());
+      return false;
+    }).recover(e -> {
+      // A second alert is better than none: without the backend, every instance speaks.
+      log.atWarn().addKeyValue("check", check).addKeyValue("error", String.valueOf(e.getMessage()))
+          .log("lease backend unreachable: notifying from this instance");
+      return Future.succeededFuture(true);
+    });
+  }
+
+  /**
+   * A shared check still bad whose announcing instance has gone (its lease expired): this instance
+   * takes the lease, probes the check once more — it may have been fixed meanwhile and this
+   * instance just not have looked since — and announces it again only if it is still bad, so the
+   * incident keeps a voice that will also resolve it.
+   */
+  private void takeOverOrphanedIncidents() {
+    Instant now = clock.instant();
+    for (CheckRuntime rt : live.all()) {
+      String check = rt.name();
+      String status = rt.state().status().label();
+      if (!sharedCheck(check) || "ok".equals(status) || "unknown".equals(status) || sharedQueue.containsKey(check)
+          || maintenance.covering(check, now).isPresent() || !live.suppressedBy(check).isEmpty()) {
+        continue;
+      }
+      Lease held = incidents.get(check);
+      Instant takenAt = takenOver.get(check);
+      if (held != null && held.held() && takenAt != null) {
+        ProbeResult r = rt.state().lastResult();
+        if (rt.state().lastRun() != null && rt.state().lastRun().isAfter(takenAt)) {
+          takenOver.remove(check);
+          String message = r == null ? "still " + status : r.message();
+          route(event("state", check, Routing.severityOf(status), status, status, message,
+              status.toUpperCase(Locale.ROOT) + " " + check + ": " + message + " (taken over by " + config.instance()
+                  + ")", now, details(check).put("takenOver", true)));
+        }
+        continue;
+      }
+      if (held != null && held.held()) {
+        continue;
+      }
+      incidents.remove(check);
+      Future<Void> taking = leases.orElseThrow().acquire(ALERT_LEASE + check).map(a -> {
+        if (a instanceof Acquisition.Granted g) {
+          incidents.put(check, g.lease());
+          takenOver.put(check, clock.instant());
+          vertx.eventBus().send(dev.medic.Bus.REPROBE, check);
+        }
+        return (Void) null;
+      }).recover(e -> Future.succeededFuture());
+      sharedQueue.put(check, taking);
+      taking.onComplete(x -> {
+        if (sharedQueue.get(check) == taking) {
+          sharedQueue.remove(check);
+        }
+      });
+    }
+  }
+
 
   private void onRecovery(JsonObject r) {
     String step = r.getString("event");
@@ -256,8 +421,16 @@ public final class NotifierVerticle extends VerticleBase {
     JsonObject details = details(check).put("action", r.getString("action")).put("attempt", r.getInteger("attempt"))
         .put("step", step).put("dryRun", r.getBoolean("dryRun", false));
     String status = live.find(check).map(c -> c.state().status().label()).orElse("unknown");
-    route(event("recovery", check, severity, status, null, r.getString("message"), title,
-        Instant.parse(r.getString("at")), details));
+    Event e = event("recovery", check, severity, status, null, r.getString("message"), title,
+        Instant.parse(r.getString("at")), details);
+    if (sharedCheck(check) && !incidents.containsKey(check)) {
+      // Steps of a shared action come from the one instance that ran it; anything else about a
+      // shared check (exhausted, held back) comes from the instance that speaks for its incident.
+      if (!"started".equals(step) && !"succeeded".equals(step) && !"failed".equals(step)) {
+        return;
+      }
+    }
+    route(e);
   }
 
   private void route(Event e) {
@@ -302,6 +475,7 @@ public final class NotifierVerticle extends VerticleBase {
 
   /** Re-announces checks that are still bad after repeat-interval (and keeps Alertmanager's alerts alive). */
   private void repeatStillBad() {
+    takeOverOrphanedIncidents();
     Instant now = clock.instant();
     for (Sender s : senders.values()) {
       Duration every = s.config.repeatInterval();
@@ -447,6 +621,11 @@ public final class NotifierVerticle extends VerticleBase {
       }
     });
     String type = live.find(check).map(c -> c.config().type()).orElse(null);
-    return new JsonObject().put("type", type).put("measurements", measurements);
+    JsonObject details = new JsonObject().put("type", type).put("measurements", measurements);
+    if (sharedCheck(check)) {
+      // Alertmanager leaves the instance out of a shared check's labels, so its de-duplication works across the fleet.
+      details.put("scope", "shared");
+    }
+    return details;
   }
 }

@@ -7,6 +7,9 @@ import dev.medic.config.MedicConfig;
 import dev.medic.config.Problems;
 import dev.medic.config.Settings;
 import dev.medic.evaluate.CheckState;
+import dev.medic.lease.Acquisition;
+import dev.medic.lease.Lease;
+import dev.medic.lease.LeaseBackend;
 import dev.medic.metrics.MedicMetrics;
 import dev.medic.probe.Status;
 import dev.medic.schedule.CheckRuntime;
@@ -68,10 +71,23 @@ public final class RecoveryVerticle extends VerticleBase {
   private volatile Map<String, JsonObject> views = Map.of();
   private volatile List<JsonObject> recentView = List.of();
   private Ledger ledger = new Ledger();
+  /** Fleet mode: where shared actions take their lease and keep their budget. */
+  private final Optional<LeaseBackend> leases;
+  /** Shared budgets as last read from the lease backend, by budget key. */
+  private final Map<String, List<Attempt>> sharedAttempts = new HashMap<>();
+  /** Checks whose shared action another instance is running (or the backend could not be asked), and why. */
+  private final Map<String, String> heldElsewhere = new HashMap<>();
   private MessageConsumer<JsonObject> stateConsumer;
 
   public RecoveryVerticle(MedicConfig config, LiveChecks live, CheckRunner runner, Journal journal,
       Maintenance maintenance, MedicMetrics metrics, Clock clock, Random random) {
+    this(config, live, runner, journal, maintenance, metrics, clock, random, Optional.empty());
+  }
+
+  /** @param leases the fleet's lease backend, when {@code medic.cluster.lease} is set */
+  public RecoveryVerticle(MedicConfig config, LiveChecks live, CheckRunner runner, Journal journal,
+      Maintenance maintenance, MedicMetrics metrics, Clock clock, Random random, Optional<LeaseBackend> leases) {
+    this.leases = leases;
     this.config = config;
     this.live = live;
     this.runner = runner;
@@ -230,10 +246,10 @@ public final class RecoveryVerticle extends VerticleBase {
     context.runOnContext(v -> {
       boolean wasExhausted = ledger.exhausted(check);
       JsonObject record = record(JournalKinds.RESET, check).put("message", "budget reset by an operator");
-      journal.append(record, true).onComplete(ar -> {
+      clearSharedBudgets(check).compose(x -> journal.append(record, true)).onComplete(ar -> {
         if (ar.failed()) {
           // Not on disk, so not done: a restart would bring the spent budget back.
-          done.fail(new IllegalStateException("the reset could not be journaled: " + ar.cause().getMessage()));
+          done.fail(new IllegalStateException("the reset could not be done: " + ar.cause().getMessage()));
           return;
         }
         ledger.apply(record);
@@ -257,7 +273,7 @@ public final class RecoveryVerticle extends VerticleBase {
         return;
       }
       String forCheck = check == null ? "" : check;
-      attempt(forCheck, a, true).onComplete(ar -> done.complete(ar.succeeded() ? ar.result()
+      attempt(forCheck, a, true, null).onComplete(ar -> done.complete(ar.succeeded() ? ar.result()
           : new JsonObject().put("action", actionName).put("outcome", "failure")
               .put("message", String.valueOf(ar.cause().getMessage()))));
     });
@@ -304,6 +320,7 @@ public final class RecoveryVerticle extends VerticleBase {
     if (to == Status.OK) {
       cancelRetry(check);
       suppressed.remove(check);
+      heldElsewhere.remove(check);
       scheduleStable(check);
     } else if (to == Status.WARNING || to == Status.CRITICAL) {
       cancelStable(check);
@@ -371,6 +388,14 @@ public final class RecoveryVerticle extends VerticleBase {
     if (a == null) {
       return runList(check, list, i + 1); // removed by a reload while this list ran
     }
+    if (a.shared() && leases.isPresent()) {
+      return sharedStep(check, list, i, a);
+    }
+    return localStep(check, list, i, a);
+  }
+
+  /** Runs action {@code a} for the check under this instance's own budget (the journal's). */
+  private Future<Void> localStep(String check, List<String> list, int i, ActionConfig a) {
     Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(check, a.name()), clock.instant(), random.nextDouble());
     switch (d.kind()) {
       case EXHAUSTED -> {
@@ -382,11 +407,163 @@ public final class RecoveryVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       default -> {
-        return attempt(check, a, false).compose(outcome -> "success".equals(outcome.getString("outcome"))
+        return attempt(check, a, false, null).compose(outcome -> "success".equals(outcome.getString("outcome"))
             ? Future.succeededFuture()
             : runList(check, list, i + 1));
       }
     }
+  }
+
+  /**
+   * Runs a shared action only under its lease, against the budget kept with the lease: the
+   * instance that gets the lease decides and acts; the others wait, showing who holds it, and
+   * look again after half a ttl — by then the holder has fixed the check, failed (and its budget
+   * says when to try next), or died and lost the lease.
+   */
+  private Future<Void> sharedStep(String check, List<String> list, int i, ActionConfig a) {
+    LeaseBackend backend = leases.orElseThrow();
+    String budgetKey = SharedBudget.budgetKey(a.name(), check);
+    return backend.acquire(SharedBudget.leaseKey(a.name(), check)).transform(ar -> {
+      if (ar.failed()) {
+        return backendDown(check, list, i, a, ar.cause());
+      }
+      if (ar.result() instanceof Acquisition.HeldBy held) {
+        holdElsewhere(check, "held by " + held.holder() + " (shared action " + a.name() + ")");
+        backend.attempts(budgetKey).onSuccess(r -> {
+          sharedAttempts.put(budgetKey, SharedBudget.attempts(r));
+          publishViews();
+        });
+        lookAgainIn(check, config.cluster().ttl().dividedBy(2));
+        return Future.succeededFuture();
+      }
+      Lease lease = ((Acquisition.Granted) ar.result()).lease();
+      heldElsewhere.remove(check);
+      return backend.attempts(budgetKey).compose(records -> {
+        List<Attempt> attempts = SharedBudget.attempts(records);
+        sharedAttempts.put(budgetKey, attempts);
+        Instant now = clock.instant();
+        Budget.Decision d = Budget.decide(a.policy(), attempts, now, random.nextDouble());
+        switch (d.kind()) {
+          case EXHAUSTED -> {
+            return lease.release().transform(x -> runList(check, list, i + 1));
+          }
+          case WAIT -> {
+            // Often another instance's attempt that just worked (cooldown): probe before waiting it out.
+            Duration wait = Duration.between(now, d.notBefore());
+            Duration half = config.cluster().ttl().dividedBy(2);
+            lookAgainIn(check, wait.compareTo(half) < 0 ? wait : half);
+            return lease.release();
+          }
+          default -> {
+            SharedRun run = new SharedRun(lease, budgetKey, attempts.size() + 1, now);
+            JsonObject started = SharedBudget.record(now, SharedBudget.STARTED, config.instance(), lease.fencingToken());
+            // On the shared budget before it runs: a holder that dies mid-action has spent it.
+            return backend.recordAttempt(budgetKey, started, a.policy().within()).transform(recorded -> {
+              if (recorded.failed()) {
+                return lease.release().transform(x -> backendDown(check, list, i, a, recorded.cause()));
+              }
+              return attempt(check, a, false, run)
+                  .compose(outcome -> finishShared(backend, run, a, outcome))
+                  .transform(done -> lease.release().transform(x -> done.succeeded()
+                      ? Future.succeededFuture(done.result()) : Future.<JsonObject>failedFuture(done.cause())))
+                  .compose(outcome -> "success".equals(outcome.getString("outcome"))
+                      ? Future.succeededFuture()
+                      : runList(check, list, i + 1));
+            });
+          }
+        }
+      }, e -> lease.release().transform(x -> backendDown(check, list, i, a, e)));
+    });
+  }
+
+  /** Writes the attempt's outcome over its "started" record in the shared budget (best effort: it is journaled). */
+  private Future<JsonObject> finishShared(LeaseBackend backend, SharedRun run, ActionConfig a, JsonObject outcome) {
+    JsonObject finished = SharedBudget.record(run.startedAt(), outcome.getString("outcome"), config.instance(),
+        run.lease().fencingToken());
+    return backend.recordAttempt(run.budgetKey(), finished, a.policy().within())
+        .compose(x -> backend.attempts(run.budgetKey()))
+        .map(records -> {
+          sharedAttempts.put(run.budgetKey(), SharedBudget.attempts(records));
+          return outcome;
+        })
+        .recover(e -> {
+          log.atWarn().addKeyValue("action", a.name()).addKeyValue("error", String.valueOf(e.getMessage()))
+              .log("could not write the attempt's outcome to the shared budget; it counts as a failure there");
+          return Future.succeededFuture(outcome);
+        });
+  }
+
+  /** The lease backend did not answer: {@code medic.cluster.on-backend-down} says act alone or not at all. */
+  private Future<Void> backendDown(String check, List<String> list, int i, ActionConfig a, Throwable cause) {
+    if (config.cluster().onBackendDown() == dev.medic.config.ClusterConfig.OnBackendDown.LOCAL) {
+      log.atWarn().addKeyValue("check", check).addKeyValue("action", a.name())
+          .addKeyValue("error", String.valueOf(cause.getMessage()))
+          .log("lease backend unreachable: running the shared action on this instance's own budget");
+      return localStep(check, list, i, a);
+    }
+    holdElsewhere(check, "lease backend unreachable (" + cause.getMessage() + "): shared action " + a.name()
+        + " not run (medic.cluster.on-backend-down = skip)");
+    retryIn(check, config.cluster().ttl().dividedBy(2));
+    return Future.succeededFuture();
+  }
+
+  private void holdElsewhere(String check, String why) {
+    if (!why.equals(heldElsewhere.put(check, why))) {
+      journal.append(record(JournalKinds.SUPPRESSED, check).put("message", why), false);
+      log.atInfo().addKeyValue("check", check).addKeyValue("reason", why).log("recovery " + why);
+      publishViews();
+    }
+  }
+
+  private void retryIn(String check, Duration delay) {
+    cancelRetry(check);
+    retryTimers.put(check, vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
+      retryTimers.remove(check);
+      reconsider(check);
+    }));
+    publishViews();
+  }
+
+  /**
+   * Probes the check after {@code delay}, then looks at it again: while another instance runs the
+   * shared action, this one learns that it worked from its own probe, not at its next interval.
+   */
+  private void lookAgainIn(String check, Duration delay) {
+    cancelRetry(check);
+    retryTimers.put(check, vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
+      retryTimers.remove(check);
+      runner.runNow(check).onComplete(x -> reconsider(check));
+    }));
+    publishViews();
+  }
+
+  /** Forgets the shared budgets of a check's shared actions (an operator's reset, or stable again). */
+  private Future<Void> clearSharedBudgets(String check) {
+    CheckConfig c = config.checks().get(check);
+    if (leases.isEmpty() || c == null) {
+      return Future.succeededFuture();
+    }
+    List<Future<Void>> clearing = new ArrayList<>();
+    for (String name : actionsOf(c)) {
+      ActionConfig a = config.actions().get(name);
+      if (a != null && a.shared()) {
+        String key = SharedBudget.budgetKey(name, check);
+        sharedAttempts.remove(key);
+        clearing.add(leases.get().clearBudget(key));
+      }
+    }
+    return Future.all(clearing).mapEmpty();
+  }
+
+  /** An attempt of a shared action: under which lease, with which number in the shared budget. */
+  private record SharedRun(Lease lease, String budgetKey, int number, Instant startedAt) {}
+
+  /** The attempts a budget decision goes by: the shared ones for a shared action in fleet mode. */
+  private List<Attempt> attemptsOf(String check, ActionConfig a) {
+    if (a.shared() && leases.isPresent()) {
+      return sharedAttempts.getOrDefault(SharedBudget.budgetKey(a.name(), check), List.of());
+    }
+    return ledger.attempts(check, a.name());
   }
 
   private Future<Void> exhaust(String check, ActionConfig a) {
@@ -409,12 +586,12 @@ public final class RecoveryVerticle extends VerticleBase {
    * One attempt: journaled (fsynced) before it runs and after, verified by a re-probe when the
    * policy says so. {@code manual} attempts come from an operator and do not need a failing check.
    */
-  private Future<JsonObject> attempt(String check, ActionConfig a, boolean manual) {
-    int number = ledger.attempts(check, a.name()).size() + 1;
+  private Future<JsonObject> attempt(String check, ActionConfig a, boolean manual, SharedRun shared) {
+    int number = shared != null ? shared.number() : ledger.attempts(check, a.name()).size() + 1;
     Action action = actions.get(a.name());
     boolean dry = a.policy().dryRun();
-    JsonObject started = record(JournalKinds.ATTEMPT_STARTED, check).put("action", a.name()).put("attempt", number)
-        .put("dryRun", dry).put("manual", manual).put("message", action.describe());
+    JsonObject started = withLease(record(JournalKinds.ATTEMPT_STARTED, check), shared).put("action", a.name())
+        .put("attempt", number).put("dryRun", dry).put("manual", manual).put("message", action.describe());
     return journal.append(started, true).compose(v -> {
       ledger.apply(started);
       publish("started", check, a.name(), number, (dry ? "dry run: would run " : "running ") + action.describe(), dry);
@@ -428,7 +605,8 @@ public final class RecoveryVerticle extends VerticleBase {
           && !check.isEmpty() ? verify(check, a, outcome) : Future.succeededFuture(outcome));
     }).compose(outcome -> {
       String label = dry ? Attempt.Outcome.DRY_RUN.label() : outcome.success() ? "success" : "failure";
-      JsonObject done = record(JournalKinds.ATTEMPT, check).put("action", a.name()).put("attempt", number)
+      JsonObject done = withLease(record(JournalKinds.ATTEMPT, check), shared).put("action", a.name())
+          .put("attempt", number)
           .put("started", true).put("outcome", label).put("message", outcome.message())
           .put("output", outcome.output()).put("dryRun", dry).put("manual", manual);
       return journal.append(done, true).map(v -> {
@@ -443,6 +621,14 @@ public final class RecoveryVerticle extends VerticleBase {
         return done;
       });
     });
+  }
+
+  /** A shared attempt's record names its lease and fencing token, so journals of a fleet can be lined up. */
+  private static JsonObject withLease(JsonObject record, SharedRun shared) {
+    if (shared != null) {
+      record.put("lease", shared.lease().key()).put("token", shared.lease().fencingToken());
+    }
+    return record;
   }
 
   /** The action's outcome, or a failure when it breaks or outlives its timeout. */
@@ -512,7 +698,7 @@ public final class RecoveryVerticle extends VerticleBase {
       if (a == null) {
         continue; // removed by a reload
       }
-      Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(check, name), now, random.nextDouble());
+      Budget.Decision d = Budget.decide(a.policy(), attemptsOf(check, a), now, random.nextDouble());
       if (d.kind() == Budget.Decision.Kind.EXHAUSTED) {
         continue;
       }
@@ -557,7 +743,7 @@ public final class RecoveryVerticle extends VerticleBase {
       CheckRuntime rt = live.find(check).orElse(null);
       if (rt != null && rt.state().status() == Status.OK) {
         JsonObject record = record(JournalKinds.BUDGET_RESET, check).put("message", "stayed ok: budget restored");
-        journal.append(record, true).onSuccess(v -> {
+        clearSharedBudgets(check).transform(x -> journal.append(record, true)).onSuccess(v -> {
           ledger.apply(record);
           publishViews();
         });
@@ -579,7 +765,7 @@ public final class RecoveryVerticle extends VerticleBase {
     if (a == null) {
       return 0;
     }
-    Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(check, action), clock.instant(), 0);
+    Budget.Decision d = Budget.decide(a.policy(), attemptsOf(check, a), clock.instant(), 0);
     return d.remaining();
   }
 
@@ -605,20 +791,22 @@ public final class RecoveryVerticle extends VerticleBase {
       Instant nextAttempt = null;
       for (String name : names) {
         ActionConfig a = config.actions().get(name);
-        Budget.Decision d = Budget.decide(a.policy(), ledger.attempts(c.name(), name), now, 0);
+        Budget.Decision d = Budget.decide(a.policy(), attemptsOf(c.name(), a), now, 0);
         if (d.kind() == Budget.Decision.Kind.WAIT && (nextAttempt == null || d.notBefore().isBefore(nextAttempt))) {
           nextAttempt = d.notBefore();
         }
         budgets.add(new JsonObject().put("action", name).put("used", d.used()).put("remaining", d.remaining())
             .put("maxAttempts", a.policy().maxAttempts()).put("within", human(a.policy().within()))
             .put("nextAttemptAt", d.kind() == Budget.Decision.Kind.WAIT ? d.notBefore().toString() : null)
-            .put("dryRun", a.policy().dryRun()));
+            .put("dryRun", a.policy().dryRun()).put("scope", a.scope().key()));
       }
+      String elsewhere = heldElsewhere.get(c.name());
       String state = ledger.exhausted(c.name()) ? "exhausted"
           : running.contains(c.name()) ? "running"
-          : suppressed.containsKey(c.name()) ? "held"
+          : suppressed.containsKey(c.name()) || elsewhere != null ? "held"
           : retryTimers.containsKey(c.name()) ? "waiting" : "idle";
-      next.put(c.name(), new JsonObject().put("state", state).put("heldBecause", suppressed.get(c.name()))
+      next.put(c.name(), new JsonObject().put("state", state)
+          .put("heldBecause", suppressed.containsKey(c.name()) ? suppressed.get(c.name()) : elsewhere)
           .put("nextAttemptAt", retryTimers.containsKey(c.name()) && nextAttempt != null ? nextAttempt.toString() : null)
           .put("actions", budgets));
     }
