@@ -48,6 +48,7 @@ class FleetProcessTest {
   private HttpServer sink;
   private final List<JsonObject> alerts = new CopyOnWriteArrayList<>();
   private final List<Process> medics = new ArrayList<>();
+  private final List<Integer> apiPorts = new ArrayList<>();
   /** The backends outlive a test (one PostgreSQL for the class): each test keeps its own leases and budgets. */
   private final String keyPrefix = "t" + Long.toHexString(System.nanoTime());
 
@@ -125,6 +126,7 @@ class FleetProcessTest {
 
   private Process medic(int n, String backend, Path script) throws IOException {
     int port = HungServer.freePort();
+    apiPorts.add(port);
     Path conf = tmp.resolve("medic-" + n + ".conf");
     Files.writeString(conf, """
         medic {
@@ -251,6 +253,15 @@ class FleetProcessTest {
         && !Files.readAllLines(tmp.resolve("restarts.log")).isEmpty());
     long holderPid = Long.parseLong(Files.readAllLines(tmp.resolve("restarts.log")).get(0).trim());
     Process holder = medics.stream().filter(p -> p.pid() == holderPid).findFirst().orElseThrow();
+    String holderName = "medic-" + (medics.indexOf(holder) + 1);
+    // While it runs, the others show who holds the action in /status.
+    for (int n = 0; n < 3; n++) {
+      if (medics.get(n) != holder) {
+        int port = apiPorts.get(n);
+        await("medic-" + (n + 1) + " shows the lease holder", 10, () -> recoveryOf(port).getString("heldBecause", "")
+            .contains("held by " + holderName));
+      }
+    }
     holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     long killedAt = System.nanoTime();
 
@@ -266,6 +277,14 @@ class FleetProcessTest {
     assertThat(success.getInteger("attempt")).as("the shared budget counted the dead holder's attempt").isEqualTo(2);
     // Not before the dead holder's lease ran out (3 s ttl), not long after it.
     assertThat(afterMs).isBetween(1000.0, 30000.0);
+  }
+
+  private static JsonObject recoveryOf(int port) throws Exception {
+    String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + port + "/status?check=cache")).header("accept", "application/json")
+        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    JsonObject recovery = new JsonObject(body).getJsonObject("recovery");
+    return recovery == null ? new JsonObject() : recovery;
   }
 
   private interface Condition {

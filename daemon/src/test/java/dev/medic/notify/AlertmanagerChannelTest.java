@@ -134,6 +134,35 @@ class AlertmanagerChannelTest {
   }
 
   @Test
+  void aSharedCheckFromTwoInstancesIsOneAlertALocalOneIsTwo(Vertx vertx, VertxTestContext ctx) {
+    Instant at = Instant.now();
+    Event shared1 = withInstance(critical("sh1", "shared-db", at), "web-1", "shared");
+    Event shared2 = withInstance(critical("sh2", "shared-db", at), "web-2", "shared");
+    Event local1 = withInstance(critical("lo1", "local-disk", at), "web-1", null);
+    Event local2 = withInstance(critical("lo2", "local-disk", at), "web-2", null);
+    Channel channel = channel(vertx, "");
+    channel.send(List.of(shared1, local1))
+        .compose(v -> channel.send(List.of(shared2, local2)))
+        .compose(v -> until(vertx, "local-disk", alerts -> alerts.size() == 2))
+        .compose(local -> until(vertx, "shared-db", alerts -> alerts.size() == 1))
+        .onComplete(ctx.succeeding(shared -> ctx.verify(() -> {
+          JsonObject alert = shared.getJsonObject(0);
+          assertThat(alert.getJsonObject("labels").getMap()).doesNotContainKey("instance");
+          assertThat(alert.getJsonObject("annotations").getString("instance")).isIn("web-1", "web-2");
+          ctx.completeNow();
+        })));
+  }
+
+  private static Event withInstance(Event e, String instance, String scope) {
+    JsonObject details = e.details().copy();
+    if (scope != null) {
+      details.put("scope", scope);
+    }
+    return new Event(e.id(), e.kind(), e.check(), e.severity(), e.status(), e.previous(), e.message(), e.title(),
+        instance, e.at(), details);
+  }
+
+  @Test
   void aResolvedEventEndsTheFiringAlert(Vertx vertx, VertxTestContext ctx) {
     Channel channel = channel(vertx, "");
     channel.send(List.of(critical("r1", "res-app", Instant.now())))

@@ -129,6 +129,44 @@ class RecoveryEngineTest {
   }
 
   @Test
+  void aSharedActionDoesNothingWhileItsLeaseBackendIsDownByDefault() throws Exception {
+    int port = HungServer.freePort();
+    int nobody = HungServer.freePort();
+    start("app { type = tcp, host = \"127.0.0.1\", port = " + port + ", interval = 1s, timeout = 500ms,"
+        + " on-critical = [start-app] }", "start-app { type = start-server, port = " + port + ", scope = shared }",
+        "cluster { lease = \"redis://127.0.0.1:" + nobody + "\", ttl = 1s }");
+    Await.until("held because the backend is down", 10_000, () -> {
+      JsonObject v = daemon.recovery().view("app");
+      return v != null && "held".equals(v.getString("state"));
+    });
+    assertThat(daemon.recovery().view("app").getString("heldBecause"))
+        .contains("lease backend unreachable", "on-backend-down = skip");
+    Thread.sleep(1500);
+    assertThat(actions.runs()).as("no instance acts without the lease").isEmpty();
+    assertThat(journal()).anySatisfy(r -> assertThat(r.getString("message", "")).contains("lease backend unreachable"));
+  }
+
+  @Test
+  void aSharedActionRunsOnItsOwnBudgetWhenTheBackendIsDownAndOnBackendDownIsLocal() throws Exception {
+    int port = HungServer.freePort();
+    int nobody = HungServer.freePort();
+    start("app { type = tcp, host = \"127.0.0.1\", port = " + port + ", interval = 1s, timeout = 500ms,"
+        + " on-critical = [start-app] }", "start-app { type = start-server, port = " + port + ", scope = shared,"
+        + " grace = 100ms }", "cluster { lease = \"redis://127.0.0.1:" + nobody + "\", ttl = 1s, on-backend-down = local }");
+    Await.until("fixed by this instance alone", 10_000, () -> {
+      try {
+        return status("app") == Status.OK && count("attempt") == 1;
+      } catch (Exception e) {
+        return false;
+      }
+    });
+    assertThat(actions.runs()).containsExactly("app");
+    JsonObject attempt = journal().stream().filter(r -> "attempt".equals(r.getString("kind"))).findFirst().orElseThrow();
+    assertThat(attempt.getString("outcome")).isEqualTo("success");
+    assertThat(attempt.containsKey("token")).as("no lease, no fencing token").isFalse();
+  }
+
+  @Test
   void aMaintenanceWindowFromTheConfigHoldsActions() throws Exception {
     int port = HungServer.freePort();
     String until = java.time.Instant.now().plusSeconds(600).toString();
