@@ -27,7 +27,7 @@ public final class CheckCommand implements Callable<Integer> {
 
   /** Keys every check has; the rest belong to the probe type and are printed as its settings. */
   private static final Set<String> COMMON = Set.of("type", "interval", "timeout", "fall", "rise", "retry-interval",
-      "flap", "thresholds", "depends-on", "on-warning", "on-critical", "description");
+      "flap", "thresholds", "depends-on", "on-warning", "on-critical", "description", "scope");
 
   @Mixin
   ConfigOption config;
@@ -55,12 +55,17 @@ public final class CheckCommand implements Callable<Integer> {
     out.printf("instance %s; API http://%s:%d (control token %s); journal %s%s%n", c.instance(), c.http().host(),
         c.http().port(), c.http().token().isPresent() ? "set" : "not set: control endpoints answer 403",
         c.journalDir(), c.dryRun() ? "; dry-run: actions are journaled, not run" : "");
+    if (c.cluster().enabled()) {
+      out.printf("fleet: lease %s, ttl %s, on backend down: %s%n", c.cluster().leaseShown(), human(c.cluster().ttl()),
+          c.cluster().onBackendDown() == dev.medic.config.ClusterConfig.OnBackendDown.SKIP
+              ? "shared actions are not run" : "shared actions run on this instance's budget");
+    }
     out.printf("%d check(s):%n", c.checks().size());
     ConfigRenderOptions concise = ConfigRenderOptions.concise().setJson(false);
     for (CheckConfig check : c.checks().values()) {
-      out.printf("  %s (%s): every %s, timeout %s, fall %d, rise %d, retry every %s%n", check.name(), check.type(),
+      out.printf("  %s (%s): every %s, timeout %s, fall %d, rise %d, retry every %s%s%n", check.name(), check.type(),
           human(check.interval()), human(check.timeout()), check.rules().fall(), check.rules().rise(),
-          human(check.retryInterval()));
+          human(check.retryInterval()), check.shared() ? "; shared: notified by the lease holder only" : "");
       Map<String, Object> settings = new LinkedHashMap<>();
       for (Map.Entry<String, ConfigValue> e : check.raw().entrySet()) {
         if (!COMMON.contains(e.getKey())) {
@@ -94,10 +99,11 @@ public final class CheckCommand implements Callable<Integer> {
       out.printf("%d action(s):%n", c.actions().size());
       for (ActionConfig a : c.actions().values()) {
         Policy p = a.policy();
-        out.printf("  %s (%s): at most %d attempts within %s, back-off %s..%s, cooldown %s, %s, timeout %s%s%n",
+        out.printf("  %s (%s): at most %d attempts within %s, back-off %s..%s, cooldown %s, %s, timeout %s%s%s%n",
             a.name(), a.type(), p.maxAttempts(), human(p.within()), human(p.backoffInitial()), human(p.backoffMax()),
             human(p.cooldown()), p.verify() ? "verified " + human(p.grace()) + " after" : "not verified",
-            human(p.timeout()), p.dryRun() ? ", dry-run" : "");
+            human(p.timeout()), p.dryRun() ? ", dry-run" : "",
+            a.shared() ? "; shared: runs under a lease, budget kept in the lease backend" : "");
         out.printf("      settings: %s%n", Secrets.mask(a.raw()).render(concise));
       }
     }
