@@ -48,7 +48,6 @@ class FleetProcessTest {
   private HttpServer sink;
   private final List<JsonObject> alerts = new CopyOnWriteArrayList<>();
   private final List<Process> medics = new ArrayList<>();
-  private final List<Integer> apiPorts = new ArrayList<>();
   /** The backends outlive a test (one PostgreSQL for the class): each test keeps its own leases and budgets. */
   private final String keyPrefix = "t" + Long.toHexString(System.nanoTime());
 
@@ -125,13 +124,11 @@ class FleetProcessTest {
   }
 
   private Process medic(int n, String backend, Path script) throws IOException {
-    int port = HungServer.freePort();
-    apiPorts.add(port);
     Path conf = tmp.resolve("medic-" + n + ".conf");
     Files.writeString(conf, """
         medic {
           instance = medic-%1$d
-          http.port = %2$d
+          http.port = 0
           startup-spread = 0s
           journal.dir = %3$s
           cluster { lease = %4$s, ttl = 3s, key-prefix = %8$s }
@@ -149,7 +146,7 @@ class FleetProcessTest {
             type = webhook, url = "http://127.0.0.1:%7$d/hook", severities = [critical], group-wait = 0s
           }
         }
-        """.formatted(n, port, Scripts.quote(tmp.resolve("journal-" + n).toString()), Scripts.quote(leaseUri(backend)),
+        """.formatted(n, 0, Scripts.quote(tmp.resolve("journal-" + n).toString()), Scripts.quote(leaseUri(backend)),
         watchedPort, Scripts.quote(script.toString()), sink.actualPort(), keyPrefix));
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -167,6 +164,15 @@ class FleetProcessTest {
       int i = n;
       await("medic-" + n + " has its first result", 60, () -> log(i).contains("state changed"));
     }
+  }
+
+  /** The port the instance's API bound (port 0 in its config: no race for a "free" port). */
+  private int apiPort(int n) throws IOException {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("API listening .* port=(\\d+)").matcher(log(n));
+    if (!m.find()) {
+      throw new AssertionError("medic-" + n + " logged no API port:\n" + log(n));
+    }
+    return Integer.parseInt(m.group(1));
   }
 
   private String log(int n) throws IOException {
@@ -257,7 +263,7 @@ class FleetProcessTest {
     // While it runs, the others show who holds the action in /status.
     for (int n = 0; n < 3; n++) {
       if (medics.get(n) != holder) {
-        int port = apiPorts.get(n);
+        int port = apiPort(n + 1);
         await("medic-" + (n + 1) + " shows the lease holder", 10, () -> recoveryOf(port).getString("heldBecause", "")
             .contains("held by " + holderName));
       }

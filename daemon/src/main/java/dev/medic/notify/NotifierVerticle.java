@@ -350,9 +350,9 @@ public final class NotifierVerticle extends VerticleBase {
         incidents.put(check, g.lease());
         return true;
       }
-      log.atInfo().addKeyValue("check", check)
-          .addKeyValue("holder", ((Acquisition.HeldBy) a).holder()).log("notification left to the instance that holds the shared check's lease: held by "
-              + ((Acquisition.HeldBy) a).holder());
+      String holder = ((Acquisition.HeldBy) a).holder();
+      log.atInfo().addKeyValue("check", check).addKeyValue("holder", holder)
+          .log("notification left to the instance that holds the shared check's lease: held by " + holder);
       return false;
     }).recover(e -> {
       // A second alert is better than none: without the backend, every instance speaks.
