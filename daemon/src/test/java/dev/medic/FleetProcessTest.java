@@ -2,9 +2,11 @@ package dev.medic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.medic.testing.FakeLeaseApiServer;
 import dev.medic.testing.HungServer;
 import dev.medic.testing.RedisBinary;
 import dev.medic.testing.Scripts;
+import dev.medic.testing.TestPki;
 import dev.medic.testing.TestPostgres;
 import dev.medic.testing.TestRedis;
 import io.vertx.core.Vertx;
@@ -37,7 +39,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FleetProcessTest {
 
+  private static final String KUBE_TOKEN = "fleet-test-service-account-token";
   private static TestPostgres postgres;
+  private static Vertx kubeVertx;
+  private static FakeLeaseApiServer kube;
+  private static int kubePort;
+  private static Path kubeDir;
+  private static TestPki pki;
 
   @TempDir
   Path tmp;
@@ -52,13 +60,21 @@ class FleetProcessTest {
   private final String keyPrefix = "t" + Long.toHexString(System.nanoTime());
 
   @BeforeAll
-  static void startPostgres() throws IOException {
+  static void startBackends() throws Exception {
     postgres = TestPostgres.start();
+    // The Kubernetes API server's Lease endpoints, over TLS with a bearer token, as a pod sees them.
+    kubeDir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "fleet-k8s-");
+    pki = TestPki.create(kubeDir);
+    Files.writeString(kubeDir.resolve("token"), KUBE_TOKEN + "\n");
+    kubeVertx = Vertx.vertx();
+    kube = new FakeLeaseApiServer(KUBE_TOKEN);
+    kubePort = kube.start(kubeVertx, pki.issueForDays("api", 30, "127.0.0.1"));
   }
 
   @AfterAll
-  static void stopPostgres() throws Exception {
+  static void stopBackends() throws Exception {
     postgres.close();
+    kubeVertx.close().toCompletionStage().toCompletableFuture().join();
   }
 
   @BeforeEach
@@ -95,8 +111,14 @@ class FleetProcessTest {
     vertx.close().toCompletionStage().toCompletableFuture().join();
   }
 
-  private String leaseUri(String backend) {
-    return backend.equals("redis") ? leaseRedis.uri() : postgres.uri();
+  private String cluster(String backend) {
+    return switch (backend) {
+      case "redis" -> "lease = " + Scripts.quote(leaseRedis.uri());
+      case "postgresql" -> "lease = " + Scripts.quote(postgres.uri());
+      default -> "lease = kubernetes, kubernetes { api = \"https://127.0.0.1:" + kubePort + "\", namespace = fleet,"
+          + " token-file = " + Scripts.quote(kubeDir.resolve("token").toString()) + ", ca-file = "
+          + Scripts.quote(pki.caPem().toString()) + " }";
+    };
   }
 
   /**
@@ -131,7 +153,7 @@ class FleetProcessTest {
           http.port = 0
           startup-spread = 0s
           journal.dir = %3$s
-          cluster { lease = %4$s, ttl = 3s, key-prefix = %8$s }
+          cluster { %4$s, ttl = 3s, key-prefix = %8$s }
           checks.cache {
             type = redis, uri = "redis://127.0.0.1:%5$d"
             interval = 30s, fall = 2, rise = 1, retry-interval = 300ms
@@ -146,7 +168,7 @@ class FleetProcessTest {
             type = webhook, url = "http://127.0.0.1:%7$d/hook", severities = [critical], group-wait = 0s
           }
         }
-        """.formatted(n, 0, Scripts.quote(tmp.resolve("journal-" + n).toString()), Scripts.quote(leaseUri(backend)),
+        """.formatted(n, 0, Scripts.quote(tmp.resolve("journal-" + n).toString()), cluster(backend),
         watchedPort, Scripts.quote(script.toString()), sink.actualPort(), keyPrefix));
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -181,6 +203,10 @@ class FleetProcessTest {
 
   /** Finished attempts of restart-cache in every instance's journal. */
   private List<JsonObject> attempts() throws IOException {
+    return journaled("attempt");
+  }
+
+  private List<JsonObject> journaled(String kind) throws IOException {
     List<JsonObject> out = new ArrayList<>();
     for (int n = 1; n <= 3; n++) {
       Path dir = tmp.resolve("journal-" + n);
@@ -191,7 +217,7 @@ class FleetProcessTest {
         for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".jsonl")).toList()) {
           for (String line : Files.readAllLines(f)) {
             JsonObject r = new JsonObject(line);
-            if ("attempt".equals(r.getString("kind")) && "restart-cache".equals(r.getString("action"))) {
+            if (kind.equals(r.getString("kind")) && "restart-cache".equals(r.getString("action"))) {
               out.add(r);
             }
           }
@@ -219,7 +245,7 @@ class FleetProcessTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"redis", "postgresql"})
+  @ValueSource(strings = {"redis", "postgresql", "kubernetes"})
   void oneKillGivesOneRestartAndOneAlertAcrossThreeInstances(String backend) throws Exception {
     startThree(backend, restartScript(false));
     RedisBinary.kill9(redis.pid(watchedPort));
@@ -232,7 +258,8 @@ class FleetProcessTest {
     List<JsonObject> done = attempts();
     assertThat(done).as("restart attempts across the three journals").hasSize(1);
     assertThat(done.get(0).getString("outcome")).isEqualTo("success");
-    assertThat(done.get(0).getLong("token")).as("fencing token in the journal").isNotNull().isPositive();
+    // Kubernetes counts leaseTransitions from 0; Redis and PostgreSQL count grants from 1.
+    assertThat(done.get(0).getLong("token")).as("fencing token in the journal").isNotNull().isNotNegative();
     assertThat(Files.readAllLines(tmp.resolve("restarts.log"))).as("restart commands run").hasSize(1);
     assertThat(criticalAlerts()).as("critical alerts for cache: " + alerts).hasSize(1);
     // The others saw the lease taken and said by whom.
@@ -250,7 +277,7 @@ class FleetProcessTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"redis", "postgresql"})
+  @ValueSource(strings = {"redis", "postgresql", "kubernetes"})
   void whenTheHolderDiesMidActionAnotherFinishesTheRecoveryAfterTheTtl(String backend) throws Exception {
     startThree(backend, restartScript(true));
     RedisBinary.kill9(redis.pid(watchedPort));
@@ -281,6 +308,10 @@ class FleetProcessTest {
     JsonObject success = attempts().stream().filter(r -> "success".equals(r.getString("outcome"))).findFirst()
         .orElseThrow();
     assertThat(success.getInteger("attempt")).as("the shared budget counted the dead holder's attempt").isEqualTo(2);
+    long deadToken = journaled("attempt-started").stream().filter(r -> r.getInteger("attempt") == 1).findFirst()
+        .orElseThrow().getLong("token");
+    assertThat(success.getLong("token")).as("the survivor's fencing token is newer than the dead holder's")
+        .isGreaterThan(deadToken);
     // Not before the dead holder's lease ran out (3 s ttl), not long after it.
     assertThat(afterMs).isBetween(1000.0, 30000.0);
   }

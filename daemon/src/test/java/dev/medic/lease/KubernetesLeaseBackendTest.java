@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.medic.kubernetes.KubernetesAccess;
-import dev.medic.lease.FakeLeaseApiServer.Seen;
+import dev.medic.testing.FakeLeaseApiServer;
+import dev.medic.testing.FakeLeaseApiServer.Seen;
 import dev.medic.testing.Await;
 import dev.medic.testing.TestCertificate;
 import dev.medic.testing.TestPki;

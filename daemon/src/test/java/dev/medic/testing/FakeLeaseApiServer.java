@@ -1,4 +1,4 @@
-package dev.medic.lease;
+package dev.medic.testing;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -6,7 +6,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
-import dev.medic.testing.TestCertificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,10 +24,10 @@ import java.util.regex.Pattern;
  * otherwise; every write bumps the resourceVersion. It judges nothing else (expiry is the
  * clients' business, as with the real server). Every request is recorded.
  */
-final class FakeLeaseApiServer {
+public final class FakeLeaseApiServer {
 
   /** One request as received. */
-  record Seen(String method, String path, JsonObject body) {}
+  public record Seen(String method, String path, JsonObject body) {}
 
   private static final Pattern PATH =
       Pattern.compile("/apis/coordination\\.k8s\\.io/v1/namespaces/([a-z0-9-]+)/leases(?:/([a-z0-9.-]+))?");
@@ -40,12 +39,12 @@ final class FakeLeaseApiServer {
   private Runnable beforeNextPut;
   private HttpServer server;
 
-  FakeLeaseApiServer(String token) {
+  public FakeLeaseApiServer(String token) {
     this.token = token;
   }
 
   /** Listens on 127.0.0.1 and a free port, with {@code certificate}; the port. */
-  int start(Vertx vertx, TestCertificate certificate) {
+  public int start(Vertx vertx, TestCertificate certificate) {
     server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0).setSsl(true)
         .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certificate.certPem().toString())
             .setKeyPath(certificate.keyPem().toString())))
@@ -53,33 +52,33 @@ final class FakeLeaseApiServer {
     return server.listen().await().actualPort();
   }
 
-  void stop() {
+  public void stop() {
     server.close().await();
   }
 
-  synchronized List<Seen> requests() {
+  public synchronized List<Seen> requests() {
     return List.copyOf(seen);
   }
 
-  synchronized void clearRequests() {
+  public synchronized void clearRequests() {
     seen.clear();
   }
 
   /** The stored object, or null. */
-  synchronized JsonObject object(String namespace, String name) {
+  public synchronized JsonObject object(String namespace, String name) {
     JsonObject o = objects.get(namespace + "/" + name);
     return o == null ? null : o.copy();
   }
 
   /** Changes a stored object as another writer would (kubectl edit), bumping its resourceVersion. */
-  synchronized void edit(String namespace, String name, Consumer<JsonObject> change) {
+  public synchronized void edit(String namespace, String name, Consumer<JsonObject> change) {
     JsonObject o = objects.get(namespace + "/" + name);
     change.accept(o);
     o.getJsonObject("metadata").put("resourceVersion", String.valueOf(++resourceVersion));
   }
 
   /** Runs {@code r} just before the next PUT is judged: another writer getting in between. */
-  synchronized void beforeNextPut(Runnable r) {
+  public synchronized void beforeNextPut(Runnable r) {
     beforeNextPut = r;
   }
 
