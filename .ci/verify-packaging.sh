@@ -301,7 +301,8 @@ if [ -x "$work/runtime/bin/java" ]; then
   fi
   # An archive the JVM rejects although its stamp matches (here: made by another JVM for another
   # path): -Xshare:auto, so medic runs all the same, from the jar.
-  cp "daemon/target/medic.jsa" "$img/medic.jsa" 2>/dev/null || true
+  # Replaced, never rewritten in place: a JVM that maps the old file would crash (SIGSEGV).
+  cp "daemon/target/medic.jsa" "$img/medic.jsa.new" 2>/dev/null && mv -f "$img/medic.jsa.new" "$img/medic.jsa"
   if out=$(MEDIC_JAVA_OPTS="$flags -Xlog:class+load=info" launch version 2>&1) && grep -q '^medic ' <<<"$out" \
       && grep -q 'dev.medic.Main source: file:' <<<"$out"; then
     pass "launcher: an archive the JVM cannot use is skipped (-Xshare:auto), not a failed start"
