@@ -240,6 +240,109 @@ else
   fail "docker/build-runtime.sh --check"
 fi
 
+# ---- class-data archive ---------------------------------------------------------------------
+# mvn package trains daemon/target/medic.jsa for daemon/target/medic.jar (absolute paths, as the
+# archive records them). -Xshare:on makes a JVM that cannot map it fail instead of going on.
+shared_top='dev.medic.Main source: shared objects file'
+if [ -s daemon/target/medic.jsa ] \
+    && out=$(java -XX:SharedArchiveFile="$repo/daemon/target/medic.jsa" -Xshare:on -Xlog:class+load=info \
+      -jar "$repo/$jar" version 2>&1) && grep -q "$shared_top (top)" <<<"$out"; then
+  pass "daemon/target/medic.jsa (mvn package) maps with -Xshare:on; medic's classes load from it ($(grep -c 'shared objects file (top)' <<<"$out") classes)"
+else
+  printf '%s\n' "${out:-no daemon/target/medic.jsa}" | grep -Ev '\[class,load\]' | tail -5 >&2
+  fail "daemon/target/medic.jsa from mvn package (build it with mvn -B package)"
+fi
+
+# The launcher on the jlink runtime, in the image's layout: `medic train` makes the archive and its
+# stamp, runs use it, a stale one is remade by `medic run`, and one this JVM rejects is a warning.
+if [ -x "$work/runtime/bin/java" ]; then
+  img="$work/image/opt/medic"
+  install -d "$img/bin"
+  install -p -m 0644 "$jar" "$img/medic.jar"
+  install -m 0755 systemd/medic "$img/bin/medic"
+  cp -a "$work/runtime" "$img/runtime"
+  # exec: run in the background, the launcher (and then the JVM) keeps the PID that $! names.
+  launch() { exec env -u MEDIC_CDS_DIR -u CACHE_DIRECTORY HOME="$work/home" MEDIC_JOURNAL_DIR="$work/journal" "$img/bin/medic" "$@"; }
+  flags="-XX:+UseSerialGC -Xms8m -Xmx64m -Xss512k -XX:TieredStopAtLevel=1"
+  if (launch train) >"$work/train.out" 2>&1 && [ -s "$img/medic.jsa" ] && [ -s "$img/medic.jsa.stamp" ] \
+      && out=$(MEDIC_JAVA_OPTS="$flags -Xlog:class+load=info" launch version 2>&1) \
+      && grep -q "$shared_top (top)" <<<"$out"; then
+    pass "launcher: medic train made $(du -h "$img/medic.jsa" | cut -f1) medic.jsa for the jlink runtime; medic's classes load from it"
+  else
+    cat "$work/train.out" >&2
+    fail "launcher: medic train / archive in use"
+  fi
+  # Stale: a new jar (here: a new mtime). `medic run` remakes the archive before it starts.
+  touch "$img/medic.jar"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+  printf 'medic { http.port = %d\n journal.dir = "%s"\n checks.root { type = disk, path = "/" } }\n' \
+    "$port" "$work/journal" >"$work/cds.conf"
+  old_stamp=$(cat "$img/medic.jsa.stamp")
+  (launch run --config "$work/cds.conf") >"$work/cds-run.log" 2>&1 &
+  cds_pid=$!
+  code=000
+  for _ in $(seq 1 150); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ready" || true)
+    [ "$code" = 200 ] && break
+    kill -0 "$cds_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -TERM "$cds_pid" 2>/dev/null || true
+  rc=0
+  wait "$cds_pid" || rc=$?
+  if [ "$code" = 200 ] && [ "$rc" -eq 0 ] && grep -q "making a class-data archive" "$work/cds-run.log" \
+      && [ "$(cat "$img/medic.jsa.stamp")" != "$old_stamp" ] \
+      && out=$(MEDIC_JAVA_OPTS="$flags -Xlog:class+load=info" launch version 2>&1) \
+      && grep -q "$shared_top (top)" <<<"$out"; then
+    pass "launcher: a stale archive (new jar) is remade by medic run, which then answers /ready 200 and stops with 0"
+  else
+    cat "$work/cds-run.log" >&2
+    fail "launcher: stale archive on medic run (ready $code, exit $rc)"
+  fi
+  # An archive the JVM rejects although its stamp matches (here: made by another JVM for another
+  # path): -Xshare:auto, so medic runs all the same, from the jar.
+  # Replaced, never rewritten in place: a JVM that maps the old file would crash (SIGSEGV).
+  cp "daemon/target/medic.jsa" "$img/medic.jsa.new" 2>/dev/null && mv -f "$img/medic.jsa.new" "$img/medic.jsa"
+  if out=$(MEDIC_JAVA_OPTS="$flags -Xlog:class+load=info" launch version 2>&1) && grep -q '^medic ' <<<"$out" \
+      && grep -q 'dev.medic.Main source: file:' <<<"$out"; then
+    pass "launcher: an archive the JVM cannot use is skipped (-Xshare:auto), not a failed start"
+  else
+    printf '%s\n' "$out" | grep -v 'class,load' >&2
+    fail "launcher: unusable archive"
+  fi
+  # A moved or changed jar without the launcher (its stamp) to notice: the JVM's own warning.
+  cp -p "$img/medic.jar" "$work/moved.jar"
+  (launch train) >/dev/null 2>&1 || true
+  if out=$("$img/runtime/bin/java" -XX:SharedArchiveFile="$img/medic.jsa" -Xshare:auto -jar "$work/moved.jar" version 2>&1) \
+      && grep -q '^medic ' <<<"$out" && grep -qi 'unable to use shared archive' <<<"$out"; then
+    pass "an archive for another jar path: the JVM warns and medic runs without it"
+  else
+    printf '%s\n' "$out" >&2
+    fail "archive for another jar path"
+  fi
+else
+  fail "launcher archive checks need the jlink runtime from docker/build-runtime.sh"
+fi
+# JDK 25+ (the Temurin under /usr/lib/jvm here): the launcher makes and uses the AOT cache.
+jdk25=$(ls -d /usr/lib/jvm/temurin-2[5-9]* /usr/lib/jvm/*-2[5-9]-* 2>/dev/null | head -1 || true)
+if [ -n "$jdk25" ] && [ -x "$jdk25/bin/java" ]; then
+  aot="$work/aot/opt/medic"
+  install -d "$aot/bin"
+  install -p -m 0644 "$jar" "$aot/medic.jar"
+  install -m 0755 systemd/medic "$aot/bin/medic"
+  if JAVA_HOME="$jdk25" HOME="$work/home" MEDIC_JOURNAL_DIR="$work/journal" "$aot/bin/medic" train >"$work/aot.out" 2>&1 \
+      && [ -s "$aot/medic.aot" ] \
+      && out=$(JAVA_HOME="$jdk25" MEDIC_JAVA_OPTS="-Xlog:class+load=info" "$aot/bin/medic" version 2>&1) \
+      && grep -q "$shared_top" <<<"$out"; then
+    pass "launcher on $(basename "$jdk25"): medic train made the AOT cache ($(du -h "$aot/medic.aot" | cut -f1)); medic's classes load from it"
+  else
+    cat "$work/aot.out" >&2
+    fail "launcher: AOT cache on $jdk25"
+  fi
+else
+  skip "no JDK 25+ under /usr/lib/jvm: AOT cache not exercised"
+fi
+
 # ---- Grafana dashboard --------------------------------------------------------------------
 scrapes=()
 [ -s "$work/scrape.txt" ] && scrapes+=("$work/scrape.txt")

@@ -10,7 +10,8 @@ N=${1:-1000}
 SECS=${2:-60}
 shift $(( $# > 2 ? 2 : $# )) || true
 JVM_FLAGS=("$@")
-JAR=daemon/target/medic.jar
+# Absolute, as the class-data archive of mvn package records it: -XX:SharedArchiveFile=$PWD/daemon/target/medic.jsa
+JAR=$(pwd)/daemon/target/medic.jar
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 hz=$(getconf CLK_TCK)

@@ -55,14 +55,15 @@ echo "build-runtime.sh: modules $modules"
 
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"
-strip=()
-# Native symbols are most of libjvm.so's size; objcopy (binutils) takes them out where it exists.
+# --strip-debug is Java debug attributes plus native debug symbols (most of libjvm.so's size). jlink
+# refuses it beside --strip-native-debug-symbols, which names objcopy (binutils) where it exists.
+strip=(--strip-debug)
 if command -v objcopy >/dev/null; then
-  strip=(--strip-native-debug-symbols "objcopy=$(command -v objcopy)")
+  strip=(--strip-java-debug-attributes --strip-native-debug-symbols "objcopy=$(command -v objcopy)")
 fi
 # No --compress: compressed module images start slower, and start-up is what a restart costs.
 # --generate-cds-archive: the runtime's own classes are shared and pre-parsed from the first run.
-"$jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files "${strip[@]}" \
+"$jlink" --add-modules "$modules" "${strip[@]}" --no-man-pages --no-header-files \
   --generate-cds-archive --output "$out"
 # The archive for heaps over 32 GB (no compressed oops): medic runs with -Xmx64m.
 rm -f "$out/lib/server/classes_nocoops.jsa"
@@ -93,7 +94,8 @@ medic {
 }
 CONF
 java="$out/bin/java"
-opts="-XX:+UseSerialGC -Xmx64m -Xss512k -XX:TieredStopAtLevel=1"
+# The flags the launcher, the unit and the image run medic with.
+opts="-XX:+UseSerialGC -Xms8m -Xmx64m -Xss512k -XX:TieredStopAtLevel=1"
 # shellcheck disable=SC2086
 "$java" $opts -jar "$jar" run --config "$work/medic.conf" > "$work/medic.log" 2>&1 &
 pid=$!

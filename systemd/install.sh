@@ -19,7 +19,8 @@ usage: install.sh [--destdir DIR] [--jar FILE] [--runtime DIR] [--cds] [--no-sta
   --destdir DIR  stage the layout under DIR; no user, ownership or systemctl changes
   --jar FILE     the medic jar (default: daemon/target/medic.jar next to this script)
   --runtime DIR  also install this Java runtime (e.g. from docker/build-runtime.sh) as /opt/medic/runtime
-  --cds          make an AppCDS archive for the installed jar (faster start, less memory)
+  --cds          make the class-data archive (AppCDS; AOT cache on JDK 25+) now rather than on
+                 the first start
   --no-start     do not enable or (re)start the service
 USAGE
 }
@@ -86,8 +87,9 @@ install -m 0644 "$jar" "$root/opt/medic/medic.jar.new"
 mv -f "$root/opt/medic/medic.jar.new" "$root/opt/medic/medic.jar"
 new_sum=$(sha256sum "$root/opt/medic/medic.jar" | cut -d' ' -f1)
 if [ -n "$old_sum" ] && [ "$old_sum" != "$new_sum" ]; then
-  # An AppCDS archive belongs to one exact jar; a stale one would be ignored at best.
-  rm -f "$root/opt/medic/medic.jsa"
+  # A class-data archive belongs to one exact jar: the launcher would remake a stale one in
+  # /var/cache/medic anyway; leave nothing stale here.
+  rm -f "$root/opt/medic/medic.jsa" "$root/opt/medic/medic.jsa".* "$root/opt/medic/medic.aot" "$root/opt/medic/medic.aot".*
   say "upgraded medic.jar"
 fi
 install -m 0755 "$here/medic" "$root/opt/medic/bin/medic"
@@ -130,17 +132,19 @@ if ! $staged; then
   chown root:medic /etc/medic/medic.conf /etc/medic/medic.env
 fi
 
-# ---- AppCDS ------------------------------------------------------------------------------
+# ---- class-data archive ------------------------------------------------------------------
+# Without --cds the launcher makes one in /var/cache/medic on the first start; with it, now, in
+# /opt/medic, by the launcher's own training run (`medic train`: the embedded default on a free
+# loopback port, /ready, stop) with the unit's JVM flags.
 if $cds && $staged; then
   say "--cds skipped: an archive is tied to the jar's final path, which a staged layout does not have"
 elif $cds; then
-  # A training run that exits by itself: one round of the configured probes.
-  say "training an AppCDS archive (one medic probe run)"
-  MEDIC_JAVA_OPTS="-XX:ArchiveClassesAtExit=/opt/medic/medic.jsa -XX:+UseSerialGC -Xmx64m" \
-    MEDIC_JOURNAL_DIR=/var/lib/medic /opt/medic/bin/medic probe --config /etc/medic/medic.conf >/dev/null 2>&1 || true
-  if [ -f /opt/medic/medic.jsa ]; then
-    chmod 0644 /opt/medic/medic.jsa
-    say "wrote /opt/medic/medic.jsa"
+  say "making the class-data archive (a training run of a few seconds)"
+  opts=$(sed -n 's/^Environment="MEDIC_JAVA_OPTS=\(.*\)"$/\1/p' "$here/medic.service")
+  if MEDIC_JAVA_OPTS="$opts" MEDIC_CDS_DIR=/opt/medic /opt/medic/bin/medic train; then
+    chmod 0644 /opt/medic/medic.jsa /opt/medic/medic.aot 2>/dev/null || true
+  else
+    say "no archive (see /opt/medic/medic.jsa.log or medic.aot.log); medic will make one on its first start"
   fi
 fi
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     versionProvider = VersionCommand.Provider.class,
     description = "Reactive health-probe and auto-recovery daemon.",
     subcommands = {RunCommand.class, CheckCommand.class, ProbeCommand.class, StatusCommand.class, HealthCommand.class,
-        VersionCommand.class})
+        VersionCommand.class, TrainCommand.class})
 public final class Cli implements Runnable {
 
   @CommandLine.Spec

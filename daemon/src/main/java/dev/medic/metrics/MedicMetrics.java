@@ -139,8 +139,11 @@ public final class MedicMetrics {
         .description("Probes run, by outcome")
         .tags("check", check, "type", m.type, "outcome", o)
         .register(registry)).increment();
-    // A measurement the probe no longer reports must not linger at its last value.
-    for (String gone : List.copyOf(m.measurements.keySet())) {
+    // A measurement the probe no longer reports must not linger at its last value. Most probes
+    // report the same names every run: then there is nothing to remove and nothing to copy.
+    boolean sameNames = m.measurements.size() == measurements.size()
+        && measurements.keySet().containsAll(m.measurements.keySet());
+    for (String gone : sameNames ? List.<String>of() : List.copyOf(m.measurements.keySet())) {
       if (!measurements.containsKey(gone)) {
         m.measurements.remove(gone);
         Meter gauge = m.gauges.remove(gone);

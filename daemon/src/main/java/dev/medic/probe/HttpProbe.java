@@ -56,12 +56,18 @@ public final class HttpProbe implements Probe {
   private final Config config;
   private final Vertx vertx;
   private final Duration timeout;
+  /** Every run's message starts with this ({@code GET http://host/path → }): built once. */
+  private final String prefix;
+  /** Whether the configured headers name a User-Agent; if not, the request says {@code medic}. */
+  private final boolean ownUserAgent;
   private HttpClientAgent client;
 
   HttpProbe(Config config, ProbeContext context) {
     this.config = config;
     this.vertx = context.vertx();
     this.timeout = context.timeout();
+    this.prefix = config.target().map(t -> config.method().name() + " " + t.display() + " → ").orElse("");
+    this.ownUserAgent = config.headers().keySet().stream().anyMatch("User-Agent"::equalsIgnoreCase);
   }
 
   /**
@@ -84,14 +90,11 @@ public final class HttpProbe implements Probe {
    * The parsed url.
    *
    * @param requestUri path and query as sent on the request line
-   * @param shown the url as messages show it: without user and password
+   * @param shown the url without user and password, from which redirects are resolved
+   * @param display {@code shown} with secrets in the query (token=, signature=…) masked, for
+   *     messages; masked once here, since every run's message starts with it
    */
-  record Target(boolean ssl, String host, int port, String requestUri, String shown) {
-
-    /** {@link #shown} with secrets in the query (token=, signature=…) masked, for messages. */
-    String display() {
-      return dev.medic.config.Secrets.maskUri(shown);
-    }
+  record Target(boolean ssl, String host, int port, String requestUri, String shown, String display) {
 
     /**
      * From parts already checked: scheme {@code http} or {@code https}, a host without IPv6
@@ -103,7 +106,8 @@ public final class HttpProbe implements Probe {
       String requestUri = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
       String shownHost = host.contains(":") ? "[" + host + "]" : host;
       String shown = scheme + "://" + shownHost + (port == -1 ? "" : ":" + port) + requestUri;
-      return new Target(ssl, host, port != -1 ? port : ssl ? 443 : 80, requestUri, shown);
+      return new Target(ssl, host, port != -1 ? port : ssl ? 443 : 80, requestUri, shown,
+          dev.medic.config.Secrets.maskUri(shown));
     }
 
     boolean sameOrigin(Target other) {
@@ -197,7 +201,6 @@ public final class HttpProbe implements Probe {
   }
 
   private Future<ProbeResult> exchange(Target target) {
-    String prefix = config.method().name() + " " + target.display() + " → ";
     long start = System.nanoTime();
     long timeoutMs = Math.max(1, timeout.toMillis());
     Promise<ProbeResult> result = Promise.promise();
@@ -304,9 +307,10 @@ public final class HttpProbe implements Probe {
         // Backstops for the deadline timer; both end the request on their own.
         .setConnectTimeout(timeoutMs)
         .setIdleTimeout(timeoutMs);
-    Map<String, String> headers = sameOrigin ? config.headers() : Map.of();
-    headers.forEach(options::putHeader);
-    if (headers.keySet().stream().noneMatch("User-Agent"::equalsIgnoreCase)) {
+    if (sameOrigin) {
+      config.headers().forEach(options::putHeader);
+    }
+    if (!(sameOrigin && ownUserAgent)) {
       options.putHeader("User-Agent", "medic");
     }
     return options;

@@ -35,6 +35,37 @@ class MedicMetricsTest {
     assertThat(metrics.scrape()).doesNotContain(EXPIRY + "{");
   }
 
+  @Test
+  void aMeasurementTheProbeNoLongerReportsIsRemovedEvenWhenTheCountStaysTheSame() {
+    MedicMetrics metrics = new MedicMetrics(MedicMetrics.newRegistry());
+    metrics.addCheck("app", "command", () -> Status.OK);
+
+    metrics.probed("app", Duration.ofMillis(5), "ok", Map.of("a", Measurement.count(1), "b", Measurement.count(2)));
+    assertThat(measurements(metrics.scrape())).containsOnlyKeys("a", "b");
+
+    // Two names again, but b is gone and c is new.
+    metrics.probed("app", Duration.ofMillis(5), "ok", Map.of("a", Measurement.count(3), "c", Measurement.count(4)));
+    assertThat(measurements(metrics.scrape())).containsOnly(Map.entry("a", 3.0), Map.entry("c", 4.0));
+
+    metrics.probed("app", Duration.ofMillis(5), "ok", Map.of("a", Measurement.count(5)));
+    assertThat(measurements(metrics.scrape())).containsOnly(Map.entry("a", 5.0));
+
+    // The same names as last time: the value moves, nothing is removed.
+    metrics.probed("app", Duration.ofMillis(5), "ok", Map.of("a", Measurement.count(6)));
+    assertThat(measurements(metrics.scrape())).containsOnly(Map.entry("a", 6.0));
+  }
+
+  /** measurement name → value of the app check's medic_check_measurement series. */
+  private static Map<String, Double> measurements(String scrape) {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    scrape.lines().filter(l -> l.startsWith("medic_check_measurement{")).forEach(l -> {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("measurement=\"([^\"]+)\"").matcher(l);
+      assertThat(m.find()).as(l).isTrue();
+      out.put(m.group(1), Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)));
+    });
+    return out;
+  }
+
   /** The value of the one expiry series, which must be the cert check's. */
   private static double expiry(String scrape) {
     String line = scrape.lines().filter(l -> l.startsWith(EXPIRY + "{")).reduce((a, b) -> {
