@@ -72,7 +72,7 @@ public final class TrainCommand implements Callable<Integer> {
         err.print(e.report());
         return ExitCodes.CONFIG;
       }
-      Logging.configure(cfg.logFormat(), "warn");
+      Logging.configure(cfg.logFormat(), "warn", cfg.instance());
       long started = System.nanoTime();
       Daemon daemon = Session.join(Daemon.start(rt.vertx, cfg, rt.metrics));
       try {

@@ -231,9 +231,17 @@ public final class NotifierVerticle extends VerticleBase {
     resolving.clear();
     consumers.forEach(MessageConsumer::unregister);
     route(daemonEvent("stopping", "info", "medic " + config.instance() + " is stopping"));
-    // Give queued notifications a moment; whatever is left stays in the outbox for next time.
+    // Give queued notifications up to 1.5 s (no longer than they need); whatever is left stays in
+    // the outbox for next time.
     Promise<Void> grace = Promise.promise();
-    vertx.setTimer(1_500, id -> grace.tryComplete());
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1_500);
+    vertx.setPeriodic(1, 25, id -> {
+      boolean idle = senders.values().stream().allMatch(s -> s.queue.isEmpty() && !s.sending);
+      if (idle || System.nanoTime() > deadline) {
+        vertx.cancelTimer(id);
+        grace.tryComplete();
+      }
+    });
     return grace.future().compose(v -> {
       List<Future<Void>> closing = new ArrayList<>();
       for (Sender s : senders.values()) {
