@@ -12,6 +12,11 @@ public interface Tool {
   /** Name in the table, e.g. {@code medic keep-alive}. */
   String name();
 
+  /** Anything set differently from the tool's defaults for this run, or "". */
+  default String note() {
+    return "";
+  }
+
   /** How it connects to a target, for the table. */
   String connects();
 
