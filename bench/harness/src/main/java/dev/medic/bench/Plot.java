@@ -60,12 +60,13 @@ public final class Plot {
   }
 
   private static XYChart chart(String title, String yTitle, Map<String, List<Row>> byTool, ToDoubleFunction<Row> y) {
-    XYChart c = new XYChartBuilder().width(560).height(420).title(title).xAxisTitle("targets (N)").yAxisTitle(yTitle).build();
+    XYChart c = new XYChartBuilder().width(560).height(460).title(title).xAxisTitle("targets (N)").yAxisTitle(yTitle).build();
     Styler s = c.getStyler();
     c.getStyler().setXAxisLogarithmic(true);
     c.getStyler().setYAxisLogarithmic(true);
     c.getStyler().setXAxisDecimalPattern("#,###");
-    s.setLegendPosition(Styler.LegendPosition.InsideNW);
+    s.setLegendPosition(Styler.LegendPosition.OutsideS);
+    s.setLegendLayout(Styler.LegendLayout.Horizontal);
     s.setChartBackgroundColor(java.awt.Color.WHITE);
     byTool.forEach((tool, rows) -> {
       double[] xs = rows.stream().mapToDouble(Row::n).toArray();
