@@ -263,7 +263,7 @@ if [ -x "$work/runtime/bin/java" ]; then
   cp -a "$work/runtime" "$img/runtime"
   # exec: run in the background, the launcher (and then the JVM) keeps the PID that $! names.
   launch() { exec env -u MEDIC_CDS_DIR -u CACHE_DIRECTORY HOME="$work/home" MEDIC_JOURNAL_DIR="$work/journal" "$img/bin/medic" "$@"; }
-  flags="-XX:+UseSerialGC -Xms8m -Xmx64m -Xss512k -XX:TieredStopAtLevel=1"
+  flags="-XX:+UseSerialGC -Xms8m -Xmx256m -Xss512k -XX:TieredStopAtLevel=1"
   if (launch train) >"$work/train.out" 2>&1 && [ -s "$img/medic.jsa" ] && [ -s "$img/medic.jsa.stamp" ] \
       && out=$(MEDIC_JAVA_OPTS="$flags -Xlog:class+load=info" launch version 2>&1) \
       && grep -q "$shared_top (top)" <<<"$out"; then

@@ -17,7 +17,7 @@ shift $(( $# > 2 ? 2 : $# )) || true
 if [ $# -gt 0 ]; then
   JVM_FLAGS=("$@")
 else
-  JVM_FLAGS=(-XX:+UseSerialGC -Xms8m -Xmx64m -Xss512k -XX:TieredStopAtLevel=1)
+  JVM_FLAGS=(-XX:+UseSerialGC -Xms8m -Xmx256m -Xss512k -XX:TieredStopAtLevel=1)
 fi
 JAR=$(pwd)/daemon/target/medic.jar
 work=$(mktemp -d)

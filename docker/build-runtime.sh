@@ -65,7 +65,7 @@ fi
 # --generate-cds-archive: the runtime's own classes are shared and pre-parsed from the first run.
 "$jlink" --add-modules "$modules" "${strip[@]}" --no-man-pages --no-header-files \
   --generate-cds-archive --output "$out"
-# The archive for heaps over 32 GB (no compressed oops): medic runs with -Xmx64m.
+# The archive for heaps over 32 GB (no compressed oops): medic runs with -Xmx256m.
 rm -f "$out/lib/server/classes_nocoops.jsa"
 echo "build-runtime.sh: runtime in $out ($(du -sh "$out" | cut -f1))"
 
@@ -95,7 +95,7 @@ medic {
 CONF
 java="$out/bin/java"
 # The flags the launcher, the unit and the image run medic with.
-opts="-XX:+UseSerialGC -Xms8m -Xmx64m -Xss512k -XX:TieredStopAtLevel=1"
+opts="-XX:+UseSerialGC -Xms8m -Xmx256m -Xss512k -XX:TieredStopAtLevel=1"
 # shellcheck disable=SC2086
 "$java" $opts -jar "$jar" run --config "$work/medic.conf" > "$work/medic.log" 2>&1 &
 pid=$!
