@@ -33,13 +33,6 @@ final class MedicTool implements Tool {
     return keepAlive ? "medic keep-alive" : "medic new-conn";
   }
 
-  /** JVM options that differ from the shipped ones, for the table's notes. */
-  @Override
-  public String note() {
-    return javaOptions.stream().filter(o -> o.equals(Compare.LARGE_HEAP)).findFirst()
-        .map(o -> o + " (the shipped -Xmx64m runs out of heap)").orElse("");
-  }
-
   @Override
   public String connects() {
     return keepAlive ? "kept alive (keep-alive = true, the default)" : "new connection per probe (keep-alive = false)";
