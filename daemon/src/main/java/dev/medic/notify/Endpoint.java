@@ -2,13 +2,10 @@ package dev.medic.notify;
 
 import dev.medic.config.Secrets;
 import dev.medic.config.Settings;
-import java.net.MalformedURLException;
+import dev.medic.probe.HttpRequestSettings;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -57,64 +54,19 @@ record Endpoint(boolean ssl, String host, int port, String path, String query, S
    *     then never quote it, not even masked
    */
   static Optional<Endpoint> read(Settings s, String key, boolean credential) {
-    if (s.value(key) == null) {
-      s.problem(key, "missing (a value is required)");
-      return Optional.empty();
-    }
-    Optional<String> text = s.optString(key);
-    if (text.isEmpty()) {
-      return Optional.empty();
-    }
-    String raw = text.get().trim();
-    String quoted = credential ? "the URL (not shown: it is the credential)"
-        : DeliveryFailure.quote(raw.replaceFirst("//[^/?#@]*@", "//****@"));
-    URI uri;
-    try {
-      uri = new URI(raw);
-    } catch (URISyntaxException e) {
-      s.problem(key, quoted + " is not a valid URL: " + (credential ? "syntax error" : e.getReason())
-          + " (" + EXAMPLE + ")");
-      return Optional.empty();
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      s.problem(key, quoted + " is not an http or https URL (" + EXAMPLE + ")");
-      return Optional.empty();
-    }
-    String host = uri.getHost();
-    int port = uri.getPort();
-    String userInfo = uri.getUserInfo();
-    if (host == null && uri.getRawAuthority() != null) {
-      // java.net.URI refuses host names with '_' (common for containers); URL takes them.
-      try {
-        URL url = uri.toURL();
-        host = url.getHost();
-        port = url.getPort();
-        userInfo = url.getUserInfo();
-      } catch (MalformedURLException | IllegalArgumentException e) {
-        host = null;
-      }
-    }
-    if (host == null || host.isEmpty()) {
-      s.problem(key, quoted + " has no host (" + EXAMPLE + ")");
-      return Optional.empty();
-    }
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    if (port == 0 || port > 65535) {
-      s.problem(key, quoted + " has port " + port + " (expected 1 to 65535)");
-      return Optional.empty();
-    }
-    boolean ssl = scheme.equals("https");
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    String shownHost = host.contains(":") ? "[" + host + "]" : host;
-    String origin = scheme + "://" + shownHost + (port == -1 ? "" : ":" + port);
-    String shown = credential ? origin + "/" + Secrets.MASK
-        : Secrets.maskUri(origin + path + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
-    String authorization = userInfo == null || userInfo.isEmpty() ? null
-        : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
-    return Optional.of(new Endpoint(ssl, host, port != -1 ? port : ssl ? 443 : 80, path, uri.getRawQuery(),
-        authorization, shown));
+    return HttpRequestSettings.url(s, key, raw -> credential ? "the URL (not shown: it is the credential)"
+        : DeliveryFailure.quote(raw.replaceFirst("//[^/?#@]*@", "//****@")), credential, EXAMPLE).map(url -> {
+          URI uri = url.uri();
+          boolean ssl = url.scheme().equals("https");
+          String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+          String shownHost = url.host().contains(":") ? "[" + url.host() + "]" : url.host();
+          String origin = url.scheme() + "://" + shownHost + (url.port() == -1 ? "" : ":" + url.port());
+          String shown = credential ? origin + "/" + Secrets.MASK
+              : Secrets.maskUri(origin + path + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+          String authorization = url.userInfo().map(u -> "Basic "
+              + Base64.getEncoder().encodeToString(u.getBytes(StandardCharsets.UTF_8))).orElse(null);
+          return new Endpoint(ssl, url.host(), url.port() != -1 ? url.port() : ssl ? 443 : 80, path, uri.getRawQuery(),
+              authorization, shown);
+        });
   }
 }

@@ -30,26 +30,40 @@ public final class HttpRequestSettings {
 
   /** {@code url}, or empty after reporting what is wrong with it ({@code example} says what would do). */
   public static Optional<Url> url(Settings s, String example) {
-    if (s.value("url") == null) {
-      s.problem("url", "missing (a value is required)");
+    return url(s, "url", raw -> NetText.quote(Secrets.maskUri(raw)), false, example);
+  }
+
+  /**
+   * {@code key} as an http or https URL, or empty after reporting what is wrong with it. Shared by
+   * every setting that names an HTTP endpoint (probes, actions, notification channels), so that
+   * they accept the same URLs and say the same about the ones they refuse.
+   *
+   * @param shown how messages quote the URL as written (masked: it may hold credentials)
+   * @param hideSyntax true when the whole URL is a secret: a syntax error then does not say where
+   */
+  public static Optional<Url> url(Settings s, String key, java.util.function.UnaryOperator<String> shown,
+      boolean hideSyntax, String example) {
+    if (s.value(key) == null) {
+      s.problem(key, "missing (a value is required)");
       return Optional.empty();
     }
-    Optional<String> text = s.optString("url");
+    Optional<String> text = s.optString(key);
     if (text.isEmpty()) {
       return Optional.empty();
     }
     String raw = text.get().trim();
-    String shownRaw = NetText.quote(Secrets.maskUri(raw));
+    String shownRaw = shown.apply(raw);
     URI uri;
     try {
       uri = new URI(raw);
     } catch (URISyntaxException e) {
-      s.problem("url", shownRaw + " is not a valid URL: " + e.getReason() + " (" + example + ")");
+      s.problem(key, shownRaw + " is not a valid URL: " + (hideSyntax ? "syntax error" : e.getReason()) + " ("
+          + example + ")");
       return Optional.empty();
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
-      s.problem("url", shownRaw + " is not an http or https URL (" + example + ")");
+      s.problem(key, shownRaw + " is not an http or https URL (" + example + ")");
       return Optional.empty();
     }
     String host = uri.getHost();
@@ -67,14 +81,14 @@ public final class HttpRequestSettings {
       }
     }
     if (host == null || host.isEmpty()) {
-      s.problem("url", shownRaw + " has no host (" + example + ")");
+      s.problem(key, shownRaw + " has no host (" + example + ")");
       return Optional.empty();
     }
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     }
     if (port == 0 || port > 65535) {
-      s.problem("url", shownRaw + " has port " + port + " (expected 1 to 65535)");
+      s.problem(key, shownRaw + " has port " + port + " (expected 1 to 65535)");
       return Optional.empty();
     }
     return Optional.of(new Url(scheme, host, port, uri, Optional.ofNullable(userInfo).filter(u -> !u.isEmpty())));
