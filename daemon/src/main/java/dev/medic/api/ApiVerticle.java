@@ -195,8 +195,7 @@ public final class ApiVerticle extends VerticleBase {
           if (ar.failed()) {
             ctx.fail(ar.cause());
           } else {
-            ctx.response().setStatusCode(200).putHeader("content-type", "application/json; charset=utf-8")
-                .putHeader("cache-control", "no-store").end(ar.result());
+            jsonText(ctx, 200, ar.result());
           }
         });
   }
@@ -434,9 +433,13 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   static void json(RoutingContext ctx, int code, JsonObject body) {
+    jsonText(ctx, code, body.encodePrettily());
+  }
+
+  private static void jsonText(RoutingContext ctx, int code, String encoded) {
     ctx.response().setStatusCode(code).putHeader("content-type", "application/json; charset=utf-8")
         .putHeader("cache-control", "no-store")
-        .end(body.encodePrettily());
+        .end(encoded);
   }
 
   static void error(RoutingContext ctx, int code, String message) {

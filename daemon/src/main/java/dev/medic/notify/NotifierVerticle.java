@@ -300,8 +300,7 @@ public final class NotifierVerticle extends VerticleBase {
       route(e);
       return;
     }
-    Future<Void> previous = sharedQueue.getOrDefault(check, Future.succeededFuture());
-    Future<Void> next = previous.transform(x -> voiceOf(check, !"ok".equals(status)).map(mine -> {
+    inOrder(check, () -> voiceOf(check, !"ok".equals(status)).map(mine -> {
       if (mine) {
         route(e);
       }
@@ -310,6 +309,12 @@ public final class NotifierVerticle extends VerticleBase {
       }
       return (Void) null;
     }));
+  }
+
+  /** Runs {@code step} after the shared check's earlier steps; the queue empties itself when done. */
+  private void inOrder(String check, java.util.function.Supplier<Future<Void>> step) {
+    Future<Void> previous = sharedQueue.getOrDefault(check, Future.succeededFuture());
+    Future<Void> next = previous.transform(x -> step.get());
     sharedQueue.put(check, next);
     next.onComplete(x -> {
       if (sharedQueue.get(check) == next) {
@@ -402,20 +407,14 @@ public final class NotifierVerticle extends VerticleBase {
         continue;
       }
       incidents.remove(check);
-      Future<Void> taking = leases.orElseThrow().acquire(ALERT_LEASE + check).map(a -> {
+      inOrder(check, () -> leases.orElseThrow().acquire(ALERT_LEASE + check).map(a -> {
         if (a instanceof Acquisition.Granted g) {
           incidents.put(check, g.lease());
           takenOver.put(check, clock.instant());
           vertx.eventBus().send(dev.medic.Bus.REPROBE, check);
         }
         return (Void) null;
-      }).recover(e -> Future.succeededFuture());
-      sharedQueue.put(check, taking);
-      taking.onComplete(x -> {
-        if (sharedQueue.get(check) == taking) {
-          sharedQueue.remove(check);
-        }
-      });
+      }).recover(e -> Future.succeededFuture()));
     }
   }
 

@@ -515,13 +515,9 @@ public final class RecoveryVerticle extends VerticleBase {
     }
   }
 
+  /** Looks at the check again after {@code delay}. */
   private void retryIn(String check, Duration delay) {
-    cancelRetry(check);
-    retryTimers.put(check, vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
-      retryTimers.remove(check);
-      reconsider(check);
-    }));
-    publishViews();
+    retryIn(check, delay, false);
   }
 
   /**
@@ -529,10 +525,18 @@ public final class RecoveryVerticle extends VerticleBase {
    * shared action, this one learns that it worked from its own probe, not at its next interval.
    */
   private void lookAgainIn(String check, Duration delay) {
+    retryIn(check, delay, true);
+  }
+
+  private void retryIn(String check, Duration delay, boolean probeFirst) {
     cancelRetry(check);
     retryTimers.put(check, vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
       retryTimers.remove(check);
-      runner.runNow(check).onComplete(x -> reconsider(check));
+      if (probeFirst) {
+        runner.runNow(check).onComplete(x -> reconsider(check));
+      } else {
+        reconsider(check);
+      }
     }));
     publishViews();
   }
@@ -711,13 +715,7 @@ public final class RecoveryVerticle extends VerticleBase {
           .ifPresent(a -> exhaust(check, a));
       return;
     }
-    cancelRetry(check);
-    long delay = Math.max(1, Duration.between(now, earliest).toMillis());
-    retryTimers.put(check, vertx.setTimer(delay, id -> {
-      retryTimers.remove(check);
-      reconsider(check);
-    }));
-    publishViews();
+    retryIn(check, Duration.between(now, earliest));
   }
 
   private void cancelRetry(String check) {

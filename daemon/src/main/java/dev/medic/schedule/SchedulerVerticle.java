@@ -117,14 +117,14 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
       config = next;
       for (CheckConfig c : next.checks().values()) {
         CheckRuntime rt = checks.get(c.name());
-        if (rt != null && !rt.config.type().equals(c.type())) {
-          retire(rt);
-          rt = null;
-        }
-        if (rt == null) {
+        if (rt == null || !rt.config.type().equals(c.type())) {
+          // New, or the same name with a new type: reported as changed, though it starts over.
+          (rt == null ? added : changed).add(c.name());
+          if (rt != null) {
+            retire(rt);
+          }
           rt = added(c, now);
           starting.add(rt);
-          added.add(c.name());
         } else if (!rt.config.sameSettings(c)) {
           changed.add(c.name());
           retune(rt, c);
@@ -135,10 +135,6 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
         if (!next.checks().containsKey(rt.name())) {
           removed.add(rt.name());
           retire(rt);
-        } else if (nextChecks.get(rt.name()) != rt) {
-          // Same name, new type: reported as changed, though it starts over.
-          added.remove(rt.name());
-          changed.add(rt.name());
         }
       }
       checks.clear();
