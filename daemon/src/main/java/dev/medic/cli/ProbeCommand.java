@@ -27,9 +27,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code medic probe}: run every check (or one) once, all at the same time, and print a table.
- * Exits 0/1/2/3 for the worst of ok/warning/critical/unknown, as a Nagios plugin would.
+ * Exits 2 if any check is critical, else 3 if any is unknown, else 1 if any is warning, else 0: the
+ * precedence a Nagios caller expects, so that a check that could not judge never hides an outage.
  */
-@Command(name = "probe", mixinStandardHelpOptions = true, description = "Probe once and print a table; exit 0/1/2/3 for the worst result.")
+@Command(name = "probe", mixinStandardHelpOptions = true, description = "Probe once and print a table; exit 2 if any check is critical, else 3 if any is unknown, else 1 if any is warning, else 0.")
 public final class ProbeCommand implements Callable<Integer> {
 
   @Mixin
@@ -83,7 +84,7 @@ public final class ProbeCommand implements Callable<Integer> {
       for (int i = 0; i < selected.size(); i++) {
         CheckConfig c = selected.get(i);
         ProbeResult r = results.get(i).result();
-        worst = Status.worst(worst, r.status());
+        worst = Status.mostSevere(worst, r.status());
         rows.add(new String[] {c.name(), c.type(), r.status().label(),
             r.latency() == null ? "" : Math.round(r.latency().toNanos() / 1e5) / 10.0 + " ms", r.message()});
         StringBuilder m = new StringBuilder();

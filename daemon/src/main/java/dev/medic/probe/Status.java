@@ -20,6 +20,23 @@ public enum Status {
     return a.ordinal() >= b.ordinal() ? a : b;
   }
 
+  /**
+   * The more severe of two statuses as a Nagios caller and an operator rank them: ok &lt; warning &lt;
+   * unknown &lt; critical. Unlike {@link #worst}, a check that could not judge never hides an outage.
+   */
+  public static Status mostSevere(Status a, Status b) {
+    return a.severity() >= b.severity() ? a : b;
+  }
+
+  private int severity() {
+    return switch (this) {
+      case OK -> 0;
+      case WARNING -> 1;
+      case UNKNOWN -> 2;
+      case CRITICAL -> 3;
+    };
+  }
+
   public boolean worseThan(Status other) {
     return ordinal() > other.ordinal();
   }

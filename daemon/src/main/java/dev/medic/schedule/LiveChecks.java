@@ -38,11 +38,11 @@ public final class LiveChecks {
     return true;
   }
 
-  /** The worst confirmed state over all checks; {@code ok} with no checks. */
+  /** The most severe confirmed state over all checks (critical outranks unknown); {@code ok} with no checks. */
   public Status overall() {
     Status worst = Status.OK;
     for (CheckRuntime c : checks.values()) {
-      worst = Status.worst(worst, c.state().status());
+      worst = Status.mostSevere(worst, c.state().status());
     }
     return worst;
   }

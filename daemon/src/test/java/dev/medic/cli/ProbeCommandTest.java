@@ -77,4 +77,30 @@ class ProbeCommandTest {
         .containsPattern("db +postgres +ok ")
         .containsPattern("cache +redis +critical .*redis 127\\.0\\.0\\.1:" + redis.port() + ": connection refused");
   }
+
+  @Test
+  void aCriticalCheckOutranksOneThatCouldNotJudge() throws Exception {
+    Path plugin = dir.resolve("unknown.sh");
+    Files.writeString(plugin, "#!/bin/sh\necho 'UNKNOWN - cannot tell'\nexit 3\n", StandardCharsets.UTF_8);
+    plugin.toFile().setExecutable(true);
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    Path conf = Files.writeString(dir.resolve("mixed.conf"), """
+        medic {
+          checks {
+            undecided { type = command, command = ["%s"] }
+            down      { type = tcp, host = "127.0.0.1", port = %d }
+          }
+        }
+        """.formatted(plugin, closedPort), StandardCharsets.UTF_8);
+
+    Run run = medic("probe", "--config", conf.toString());
+    assertThat(run.out()).containsPattern("undecided +command +unknown ").containsPattern("down +tcp +critical ");
+    assertThat(run.code()).as(run.out() + run.err()).isEqualTo(2);
+
+    Run unknownOnly = medic("probe", "--config", conf.toString(), "--check", "undecided");
+    assertThat(unknownOnly.code()).as(unknownOnly.out() + unknownOnly.err()).isEqualTo(3);
+  }
 }
