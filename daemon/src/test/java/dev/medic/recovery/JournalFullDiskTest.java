@@ -19,7 +19,11 @@ import dev.medic.testing.ScriptedProbeType;
 import dev.medic.testing.Scripts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -44,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JournalFullDiskTest {
 
+  private static final String TOKEN = "full-disk-token";
   private static Path mount;
   private static boolean mounted;
 
@@ -121,6 +126,16 @@ class JournalFullDiskTest {
     }
   }
 
+  private HttpResponse<Buffer> call(HttpMethod method, String path, JsonObject body) {
+    WebClient client = WebClient.create(vertx);
+    try {
+      var req = client.request(method, daemon.apiPort(), "127.0.0.1", path).bearerTokenAuthentication(TOKEN);
+      return Await.join(body == null ? req.send() : req.sendJsonObject(body));
+    } finally {
+      client.close();
+    }
+  }
+
   private JsonObject status() {
     WebClient client = WebClient.create(vertx);
     try {
@@ -160,21 +175,26 @@ class JournalFullDiskTest {
     MedicConfig cfg = new ConfigLoader(new Plugins(ProbeTypes.of(scripted), ActionTypes.discover(),
         ChannelTypes.of(recording)), vertx).loadString("""
         medic {
-          http.port = 0
+          http { port = 0, token = "%s" }
           journal.dir = "%s"
           startup-spread = 0s
           fall = 1
           rise = 1
-          checks { app { type = scripted, interval = 300ms, on-critical = [fix] } }
+          checks {
+            app { type = scripted, interval = 300ms, on-critical = [fix] }
+            other { type = scripted, interval = 300ms }
+          }
           actions { fix { type = command, command = %s, grace = 50ms, max-attempts = 3 } }
           notify { ops { type = recording, group-wait = 50ms, severities = [info, warning, critical] } }
         }
-        """.formatted(journalDir, Scripts.list(fix.toString())), "full-disk-test.conf");
+        """.formatted(TOKEN, journalDir, Scripts.list(fix.toString())), "full-disk-test.conf");
     try (RecordedLog logged = RecordedLog.of(RecoveryVerticle.class)) {
       daemon = Await.join(Daemon.start(vertx, cfg, metrics));
       Await.until("the start told", 10_000, () -> recording.events().stream()
           .anyMatch(e -> "started".equals(e.details().getString("step"))));
       assertThat(writeErrors(metrics)).isZero();
+      String window = call(HttpMethod.POST, "/maintenance", new JsonObject().put("checks", new JsonArray().add("other"))
+          .put("duration", "1h")).bodyAsJsonObject().getString("id");
       // Delivered notifications leave the outbox: a file deleted after the disk is full would make room.
       Await.until("the outbox empty", 10_000, () -> outboxEmpty(journalDir));
       endOnAPageBoundary(journalFile);
@@ -194,6 +214,17 @@ class JournalFullDiskTest {
       assertThat(logged.lines()).anySatisfy(l -> assertThat(l).startsWith("ERROR")
           .contains("could not write to the journal", "check=app", "error=", "No space left on device"));
       assertThat(runs).as("no attempt runs while its start cannot be journaled").doesNotExist();
+      // An operator's calls: refused with the cause, and nothing changes that is not on disk.
+      JsonObject manual = call(HttpMethod.POST, "/actions/fix/run", new JsonObject().put("check", "app"))
+          .bodyAsJsonObject();
+      assertThat(manual.getString("outcome")).isEqualTo("failure");
+      assertThat(manual.getString("message")).contains("could not be written", "No space left on device");
+      HttpResponse<Buffer> ending = call(HttpMethod.DELETE, "/maintenance/" + window, null);
+      assertThat(ending.statusCode()).isEqualTo(500);
+      assertThat(ending.bodyAsJsonObject().getString("error")).contains("No space left on device");
+      assertThat(status().getJsonArray("maintenance")).as("not ended on disk, so not ended")
+          .anySatisfy(w -> assertThat(((JsonObject) w).getString("id")).isEqualTo(window));
+      assertThat(runs).as("a manual run is not run unjournaled either").doesNotExist();
 
       Files.delete(filler);
       Await.until("fixed by the action, once the journal took its start", 40_000, () -> Files.exists(fixed)
