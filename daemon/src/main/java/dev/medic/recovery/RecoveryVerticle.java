@@ -754,6 +754,9 @@ public final class RecoveryVerticle extends VerticleBase {
 
   /** The journal is writable again: every check that waited for it goes on now, not at its next try. */
   private void journalBack() {
+    if (stopping) {
+      return;
+    }
     for (Map.Entry<Long, Runnable> r : List.copyOf(rewrites.entrySet())) {
       vertx.cancelTimer(r.getKey());
       rewrites.remove(r.getKey());

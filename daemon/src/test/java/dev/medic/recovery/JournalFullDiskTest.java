@@ -157,6 +157,30 @@ class JournalFullDiskTest {
   }
 
   @Test
+  void aRecordCutShortByTheFullDiskIsTakenBackAndTheNextOneIsWhole() throws Exception {
+    assumeTrue(mounted, "needs root to mount a tmpfs");
+    vertx = Vertx.vertx();
+    Path dir = mount.resolve("journal-only");
+    Journal j = Await.join(Journal.open(vertx, dir));
+    Await.join(j.append(new JsonObject().put("n", 1), true));
+    Path filler = fill(mount);
+    // Fits in part into the file's last page (about 4 KiB are free there), then finds no room.
+    var failed = j.append(new JsonObject().put("n", 2).put("pad", "x".repeat(6000)), true)
+        .toCompletionStage().toCompletableFuture();
+    assertThat(failed).failsWithin(java.time.Duration.ofSeconds(5)).withThrowableThat()
+        .withMessageContaining("No space left on device");
+    assertThat(Files.readString(dir.resolve(Journal.FILE))).as("nothing of the record that failed is left")
+        .isEqualTo("{\"n\":1}\n");
+    assertThat(j.health().writable()).isFalse();
+    assertThat(j.health().lastError()).isEqualTo("No space left on device");
+    Files.delete(filler);
+    Await.join(j.append(new JsonObject().put("n", 3), true));
+    assertThat(j.health().writable()).isTrue();
+    assertThat(Journal.read(dir)).extracting(r -> r.getInteger("n")).containsExactly(1, 3);
+    Await.join(j.close());
+  }
+
+  @Test
   void aFullJournalDiskIsSaidEverywhereAndRecoveryResumesByItselfOnceThereIsRoom() throws Exception {
     assumeTrue(mounted, "needs root to mount a tmpfs");
     Path journalDir = mount.resolve("journal");
