@@ -223,6 +223,8 @@ public final class RecoveryVerticle extends VerticleBase {
           cancelRetry(check);
           cancelStable(check);
           suppressed.remove(check);
+          journalWait.remove(check);
+          loopFailures.remove(check);
         }
       }
       for (Maintenance.Window w : previous.maintenance()) {
