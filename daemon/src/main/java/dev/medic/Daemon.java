@@ -51,6 +51,8 @@ public final class Daemon implements Reloader {
   private SchedulerVerticle scheduler;
   private RecoveryVerticle recovery;
   private NotifierVerticle notifier;
+  /** The notifier is deployed and not stopping: daemon notices can go to it. */
+  private volatile boolean notifying;
   private ApiVerticle api;
   private Journal journal;
   private java.util.Optional<dev.medic.lease.LeaseBackend> leases = java.util.Optional.empty();
@@ -95,7 +97,7 @@ public final class Daemon implements Reloader {
           d.leases = dev.medic.lease.LeaseBackendTypes.discover().open(vertx, config.cluster(), config.instance());
           d.scheduler = new SchedulerVerticle(config, d.live, metrics, clock);
           d.recovery = new RecoveryVerticle(config, d.live, d.scheduler, journal, d.maintenance, metrics, clock,
-              new java.util.Random(), d.leases);
+              new java.util.Random(), d.leases, d::daemonNotice);
           d.notifier = new NotifierVerticle(config, d.live, d.maintenance, Outbox.open(vertx, config.journalDir()),
               metrics, clock, d.leases);
           d.api = new ApiVerticle(config, d.live, metrics, d.scheduler::lastHeartbeatNanos, d.scheduler, d.recovery,
@@ -114,6 +116,7 @@ public final class Daemon implements Reloader {
         })
         .compose(id -> {
           d.deployments.add(id);
+          d.notifying = true;
           return vertx.deployVerticle(d.scheduler);
         })
         .map(id -> {
@@ -124,6 +127,13 @@ public final class Daemon implements Reloader {
           return d;
         })
         .recover(e -> d.stop().transform(ar -> Future.failedFuture(e)));
+  }
+
+  /** Tells the channels about medic itself, once the notifier runs (before, the log has said it). */
+  private void daemonNotice(String step, String severity, String message) {
+    if (notifying) {
+      notifier.daemonNotice(step, severity, message);
+    }
   }
 
   public int apiPort() {
@@ -254,6 +264,7 @@ public final class Daemon implements Reloader {
    * journal; bounded so that a stuck probe or action cannot hold up SIGTERM for long.
    */
   public Future<Void> stop() {
+    notifying = false;
     Future<Void> chain = Future.succeededFuture();
     for (int i = deployments.size() - 1; i >= 0; i--) {
       String id = deployments.get(i);

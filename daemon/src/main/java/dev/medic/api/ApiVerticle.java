@@ -221,6 +221,11 @@ public final class ApiVerticle extends VerticleBase {
       public List<Maintenance.Window> windows() {
         return List.copyOf(maintenance.active(Instant.now()));
       }
+
+      @Override
+      public JsonObject journal() {
+        return recovery.journalView();
+      }
     };
   }
 

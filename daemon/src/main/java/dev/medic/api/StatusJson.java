@@ -27,6 +27,11 @@ public final class StatusJson {
     Optional<Maintenance.Window> maintenance(String check);
 
     List<Maintenance.Window> windows();
+
+    /** Whether the journal takes writes (writable, failingSince, lastError...); null when unknown. */
+    default JsonObject journal() {
+      return null;
+    }
   }
 
   public static JsonObject overall(String instance, LiveChecks live, Recovery recovery) {
@@ -44,7 +49,8 @@ public final class StatusJson {
         .put("ready", live.ready())
         .put("checks", checks)
         .put("actions", new JsonArray(List.copyOf(recovery.recent())))
-        .put("maintenance", windows);
+        .put("maintenance", windows)
+        .put("journal", recovery.journal());
   }
 
   public static JsonObject check(CheckRuntime c, LiveChecks live, Recovery recovery) {

@@ -44,6 +44,7 @@ public final class MedicMetrics {
   private final java.util.concurrent.atomic.AtomicInteger reloadSuccessful = new java.util.concurrent.atomic.AtomicInteger(1);
   private final AtomicReference<Double> reloadSuccessAt = new AtomicReference<>(0.0);
   private JvmGcMetrics gcMetrics;
+  private final Counter journalWriteErrors;
 
   public MedicMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -68,6 +69,15 @@ public final class MedicMetrics {
         .description("When the configuration was last loaded or reloaded successfully, in Unix seconds")
         .baseUnit("seconds")
         .register(registry);
+    // Registered at 0, so that an alert on increase() sees the first failure.
+    journalWriteErrors = Counter.builder("medic.journal.write.errors")
+        .description("Journal records that could not be written (a full disk, an I/O error); recovery waits for the journal")
+        .register(registry);
+  }
+
+  /** Counts one journal record that could not be written. */
+  public void journalWriteError() {
+    journalWriteErrors.increment();
   }
 
   /** Records a load or reload of the configuration: its outcome, and when it last succeeded. */

@@ -16,14 +16,24 @@ import java.util.Set;
  */
 public final class Ledger {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Ledger.class);
+
   private final Map<String, Map<String, List<Attempt>>> attempts = new HashMap<>();
   private final Set<String> exhausted = new HashSet<>();
 
-  /** Replays journal records in order. */
+  /**
+   * Replays journal records in order. A record that cannot be applied (edited by hand, a field
+   * missing) is skipped with a warning: one bad line must not keep medic from starting.
+   */
   public static Ledger replay(List<JsonObject> records) {
     Ledger l = new Ledger();
     for (JsonObject r : records) {
-      l.apply(r);
+      try {
+        l.apply(r);
+      } catch (RuntimeException e) {
+        log.atWarn().addKeyValue("check", r.getValue("check")).addKeyValue("kind", r.getValue("kind"))
+            .addKeyValue("error", String.valueOf(e)).log("journal record skipped: it does not read as its kind");
+      }
     }
     return l;
   }

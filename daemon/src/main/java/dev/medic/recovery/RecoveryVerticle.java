@@ -78,6 +78,25 @@ public final class RecoveryVerticle extends VerticleBase {
   /** Checks whose shared action another instance is running (or the backend could not be asked), and why. */
   private final Map<String, String> heldElsewhere = new HashMap<>();
   private MessageConsumer<JsonObject> stateConsumer;
+  /** Where medic tells the channels about itself (the journal failing, and writable again). */
+  private final Notices notices;
+  /** Checks whose recovery cannot go on until the journal takes writes again, and why (for /status). */
+  private final Map<String, String> journalWait = new HashMap<>();
+  /** Failures in a row of each check's recovery loop (the journal, or a step that broke): the back-off. */
+  private final Map<String, Integer> loopFailures = new HashMap<>();
+  /** When each check's pending retry timer fires. */
+  private final Map<String, Instant> retryAt = new HashMap<>();
+  /** Outcome records waiting to be written again, by timer: run at once when the journal is back, or at stop. */
+  private final Map<Long, Runnable> rewrites = new HashMap<>();
+  /** Checks whose lost state or suppressed record was already logged in the current journal outage. */
+  private final Set<String> loggedInOutage = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private boolean stopping;
+
+  /** Tells the channels about medic itself, from any thread (the notifier's daemon events). */
+  @FunctionalInterface
+  public interface Notices {
+    void notice(String step, String severity, String message);
+  }
 
   public RecoveryVerticle(MedicConfig config, LiveChecks live, CheckRunner runner, Journal journal,
       Maintenance maintenance, MedicMetrics metrics, Clock clock, Random random) {
@@ -87,6 +106,14 @@ public final class RecoveryVerticle extends VerticleBase {
   /** @param leases the fleet's lease backend, when {@code medic.cluster.lease} is set */
   public RecoveryVerticle(MedicConfig config, LiveChecks live, CheckRunner runner, Journal journal,
       Maintenance maintenance, MedicMetrics metrics, Clock clock, Random random, Optional<LeaseBackend> leases) {
+    this(config, live, runner, journal, maintenance, metrics, clock, random, leases, (step, severity, message) -> {});
+  }
+
+  /** @param notices where a journal that cannot be written (and is writable again) is told */
+  public RecoveryVerticle(MedicConfig config, LiveChecks live, CheckRunner runner, Journal journal,
+      Maintenance maintenance, MedicMetrics metrics, Clock clock, Random random, Optional<LeaseBackend> leases,
+      Notices notices) {
+    this.notices = notices;
     this.leases = leases;
     this.config = config;
     this.live = live;
@@ -103,22 +130,17 @@ public final class RecoveryVerticle extends VerticleBase {
     for (ActionConfig a : config.actions().values()) {
       actions.put(a.name(), newAction(a));
     }
+    journal.watch(new JournalWatcher());
     return journal.readAll().map(records -> {
       ledger = Ledger.replay(records);
       Instant now = clock.instant();
       addConfiguredWindows(now);
       for (JsonObject r : records) {
-        if (JournalKinds.MAINTENANCE.equals(r.getString("kind"))) {
-          if (r.getBoolean("ended", false)) {
-            maintenance.remove(r.getString("id"));
-          } else {
-            Maintenance.Window w = Maintenance.Window.fromJson(r);
-            if (w.until().isAfter(now)) {
-              maintenance.add(w);
-            }
-          }
-        } else if (r.containsKey("action") && r.getString("kind", "").startsWith("attempt")) {
-          remember(r);
+        try {
+          replayed(r, now);
+        } catch (RuntimeException e) {
+          log.atWarn().addKeyValue("check", r.getValue("check")).addKeyValue("kind", r.getValue("kind"))
+              .addKeyValue("error", String.valueOf(e)).log("journal record skipped: it does not read as its kind");
         }
       }
       registerBudgets();
@@ -126,6 +148,22 @@ public final class RecoveryVerticle extends VerticleBase {
       publishViews();
       return null;
     });
+  }
+
+  /** Maintenance windows and the latest attempts, from one journal record read at start. */
+  private void replayed(JsonObject r, Instant now) {
+    if (JournalKinds.MAINTENANCE.equals(r.getString("kind"))) {
+      if (r.getBoolean("ended", false)) {
+        maintenance.remove(r.getString("id"));
+      } else {
+        Maintenance.Window w = Maintenance.Window.fromJson(r);
+        if (w.until().isAfter(now)) {
+          maintenance.add(w);
+        }
+      }
+    } else if (r.containsKey("action") && r.getString("kind", "").startsWith("attempt")) {
+      remember(r);
+    }
   }
 
   private Action newAction(ActionConfig a) {
@@ -185,6 +223,8 @@ public final class RecoveryVerticle extends VerticleBase {
           cancelRetry(check);
           cancelStable(check);
           suppressed.remove(check);
+          journalWait.remove(check);
+          loopFailures.remove(check);
         }
       }
       for (Maintenance.Window w : previous.maintenance()) {
@@ -208,6 +248,13 @@ public final class RecoveryVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
+    // Outcomes still waiting for the journal get one last try now, instead of holding up the stop.
+    for (Map.Entry<Long, Runnable> r : List.copyOf(rewrites.entrySet())) {
+      vertx.cancelTimer(r.getKey());
+      rewrites.remove(r.getKey());
+      r.getValue().run();
+    }
     for (Long t : retryTimers.values()) {
       vertx.cancelTimer(t);
     }
@@ -233,6 +280,11 @@ public final class RecoveryVerticle extends VerticleBase {
   /** The check's recovery state for {@code /status}, or null when it has no actions. */
   public JsonObject view(String check) {
     return views.get(check);
+  }
+
+  /** The {@code journal} object of {@code /status}: writable, or failing since when and why. */
+  public JsonObject journalView() {
+    return journal.health().toJson(journal.dir().toString());
   }
 
   /** The latest attempts, newest first, for {@code /status}. */
@@ -303,7 +355,7 @@ public final class RecoveryVerticle extends VerticleBase {
     return journal.append(record, true).map(v -> {
       context.runOnContext(x -> endedMaintenance(w.get()));
       return w;
-    });
+    }).onFailure(e -> maintenance.add(w.get())); // not ended on disk, so not ended: a restart would bring it back
   }
 
   // ---- the engine ------------------------------------------------------------------------------
@@ -319,6 +371,8 @@ public final class RecoveryVerticle extends VerticleBase {
     Status to = Status.valueOf(change.getString("to").toUpperCase(java.util.Locale.ROOT));
     if (to == Status.OK) {
       cancelRetry(check);
+      journalWait.remove(check);
+      loopFailures.remove(check);
       suppressed.remove(check);
       heldElsewhere.remove(check);
       scheduleStable(check);
@@ -339,6 +393,15 @@ public final class RecoveryVerticle extends VerticleBase {
 
   /** Looks at a check afresh: runs, waits for or skips its actions as its state and budget say. */
   private void reconsider(String check) {
+    try {
+      reconsiderNow(check);
+    } catch (RuntimeException e) {
+      running.remove(check);
+      loopFailed(check, e);
+    }
+  }
+
+  private void reconsiderNow(String check) {
     CheckRuntime rt = live.find(check).orElse(null);
     CheckConfig c = config.checks().get(check);
     if (rt == null || c == null || running.contains(check)) {
@@ -364,21 +427,55 @@ public final class RecoveryVerticle extends VerticleBase {
     suppressed.remove(check);
     cancelRetry(check);
     running.add(check);
-    Future<Void> run = runList(check, List.copyOf(list), 0);
+    Future<Void> run;
+    try {
+      run = runList(check, List.copyOf(list), 0);
+    } catch (RuntimeException e) {
+      run = Future.failedFuture(e);
+    }
     inFlight.add(run);
+    Future<Void> thisRun = run;
     run.onComplete(ar -> {
-      inFlight.remove(run);
+      inFlight.remove(thisRun);
       running.remove(check);
+      if (ar.succeeded()) {
+        loopFailures.remove(check);
+        journalWait.remove(check);
+      } else {
+        loopFailed(check, ar.cause());
+      }
       publishViews();
     });
+  }
+
+  /**
+   * A round of a check's recovery ended in a failure — the journal could not be written, or a
+   * step broke: say so and look again after a back-off, so that the loop never just stops. An
+   * attempt whose "started" record could not be written did not run.
+   */
+  private void loopFailed(String check, Throwable cause) {
+    if (stopping || !config.checks().containsKey(check)) {
+      return;
+    }
+    int failures = loopFailures.merge(check, 1, Integer::sum);
+    Duration wait = JournalRetry.after(failures);
+    Instant at = clock.instant().plus(wait);
+    if (cause instanceof Journal.WriteFailedException) {
+      journalWait.put(check, "waiting for the journal: " + cause.getMessage()
+          + "; no action runs before its start is on disk (trying again at " + at + ")");
+    } else {
+      journalWait.remove(check);
+      log.atError().setCause(cause).addKeyValue("check", check).addKeyValue("error", String.valueOf(cause))
+          .addKeyValue("retryIn", human(wait)).log("recovery step failed; looking at the check again after a pause");
+    }
+    retryIn(check, wait);
   }
 
   /** Runs actions[i..] in order until one succeeds, the budget says wait, or it is exhausted. */
   private Future<Void> runList(String check, List<String> list, int i) {
     if (i >= list.size()) {
       // Every action failed this round: look again when the earliest back-off ends.
-      scheduleRetry(check, list);
-      return Future.succeededFuture();
+      return scheduleRetry(check, list);
     }
     CheckRuntime rt = live.find(check).orElse(null);
     if (rt == null || rt.state().status() == Status.OK) {
@@ -403,8 +500,7 @@ public final class RecoveryVerticle extends VerticleBase {
         return runList(check, list, i + 1);
       }
       case WAIT -> {
-        scheduleRetry(check, list);
-        return Future.succeededFuture();
+        return scheduleRetry(check, list);
       }
       default -> {
         return attempt(check, a, false, null).compose(outcome -> "success".equals(outcome.getString("outcome"))
@@ -530,8 +626,10 @@ public final class RecoveryVerticle extends VerticleBase {
 
   private void retryIn(String check, Duration delay, boolean probeFirst) {
     cancelRetry(check);
+    retryAt.put(check, clock.instant().plus(delay));
     retryTimers.put(check, vertx.setTimer(Math.max(1, delay.toMillis()), id -> {
       retryTimers.remove(check);
+      retryAt.remove(check);
       if (probeFirst) {
         runner.runNow(check).onComplete(x -> reconsider(check));
       } else {
@@ -613,7 +711,9 @@ public final class RecoveryVerticle extends VerticleBase {
           .put("attempt", number)
           .put("started", true).put("outcome", label).put("message", outcome.message())
           .put("output", outcome.output()).put("dryRun", dry).put("manual", manual);
-      return journal.append(done, true).map(v -> {
+      String what = "the outcome of " + a.name() + " attempt " + number + (check.isEmpty() ? "" : " for " + check);
+      return durably(check, done, what, 0).map(v -> {
+        journalWait.remove(check);
         ledger.apply(done);
         remember(done);
         metrics.recoveryAttempt(a.name(), check, label);
@@ -625,6 +725,95 @@ public final class RecoveryVerticle extends VerticleBase {
         return done;
       });
     });
+  }
+
+  /**
+   * Writes an attempt's outcome, again and again after a back-off while the journal refuses it:
+   * the action has run, so its record must get to disk — and before the check's next step, so
+   * that the journal keeps the order in which things happened. Gives up only when medic stops
+   * (the attempt then counts as failed when the journal is read back).
+   */
+  private Future<Void> durably(String check, JsonObject record, String what, int failures) {
+    return journal.append(record, true).recover(e -> {
+      if (stopping) {
+        return Future.failedFuture(e);
+      }
+      Duration wait = JournalRetry.after(failures + 1);
+      journalWait.put(check, "waiting for the journal: " + what + " is not on disk yet (" + e.getMessage()
+          + "); writing it again at " + clock.instant().plus(wait));
+      publishViews();
+      Promise<Void> written = Promise.promise();
+      long[] timer = new long[1];
+      Runnable again = () -> durably(check, record, what, failures + 1).onComplete(written);
+      timer[0] = vertx.setTimer(wait.toMillis(), id -> {
+        rewrites.remove(timer[0]);
+        again.run();
+      });
+      rewrites.put(timer[0], again);
+      return written.future();
+    });
+  }
+
+  /** The journal is writable again: every check that waited for it goes on now, not at its next try. */
+  private void journalBack() {
+    if (stopping) {
+      return;
+    }
+    for (Map.Entry<Long, Runnable> r : List.copyOf(rewrites.entrySet())) {
+      vertx.cancelTimer(r.getKey());
+      rewrites.remove(r.getKey());
+      r.getValue().run();
+    }
+    for (String check : List.copyOf(journalWait.keySet())) {
+      if (retryTimers.containsKey(check)) {
+        cancelRetry(check);
+        reconsider(check);
+      }
+    }
+    publishViews();
+  }
+
+  /**
+   * Says loudly what the journal's failures mean: every failed write counted and logged (with the
+   * check and the cause; a lost state or suppressed record once per check and outage), the start
+   * and the end of an outage told to the channels once each.
+   */
+  private final class JournalWatcher implements Journal.Watcher {
+
+    @Override
+    public void writeFailed(JsonObject record, Throwable cause, JournalHealth health, boolean outageStarted) {
+      metrics.journalWriteError();
+      String check = String.valueOf(record.getValue("check", ""));
+      String kind = String.valueOf(record.getValue("kind", ""));
+      boolean history = JournalKinds.STATE.equals(kind) || JournalKinds.SUPPRESSED.equals(kind);
+      if (outageStarted) {
+        loggedInOutage.clear();
+      }
+      if (!history || loggedInOutage.add(check)) {
+        log.atError().addKeyValue("check", check).addKeyValue("kind", kind).addKeyValue("journal", journal.dir())
+            .addKeyValue("error", health.lastError()).addKeyValue("failingSince", health.failingSince())
+            .log(history ? "could not write to the journal; this record is lost (later ones of this check are only counted"
+                + " until the journal is writable)"
+                : "could not write to the journal; recovery of this check waits until it can, no action runs unjournaled");
+      }
+      if (outageStarted) {
+        notices.notice("journal-failed", "critical", "medic " + config.instance() + " cannot write its journal in "
+            + journal.dir() + " (" + health.lastError() + "): no recovery action runs until it can; trying again"
+            + " every " + human(JournalRetry.MAX) + " at most");
+      }
+    }
+
+    @Override
+    public void writableAgain(JournalHealth outage) {
+      long seconds = Duration.between(outage.failingSince(), clock.instant()).toSeconds();
+      String message = "medic " + config.instance() + " writes its journal in " + journal.dir() + " again after "
+          + seconds + "s (" + outage.outageErrors() + " write(s) failed, the last with: " + outage.lastError()
+          + "); recovery goes on";
+      log.atInfo().addKeyValue("journal", journal.dir()).addKeyValue("failedWrites", outage.outageErrors())
+          .addKeyValue("failingSince", outage.failingSince()).log("the journal is writable again; recovery goes on");
+      notices.notice("journal-writable", "info", message);
+      context.runOnContext(v -> journalBack());
+    }
   }
 
   /** A shared attempt's record names its lease and fencing token, so journals of a fleet can be lined up. */
@@ -690,10 +879,11 @@ public final class RecoveryVerticle extends VerticleBase {
     publishViews();
   }
 
-  private void scheduleRetry(String check, List<String> list) {
+  /** Sets the timer for the check's next attempt; fails when its exhaustion could not be journaled. */
+  private Future<Void> scheduleRetry(String check, List<String> list) {
     CheckRuntime rt = live.find(check).orElse(null);
     if (rt == null || rt.state().status() == Status.OK) {
-      return;
+      return Future.succeededFuture();
     }
     Instant earliest = null;
     Instant now = clock.instant();
@@ -711,14 +901,15 @@ public final class RecoveryVerticle extends VerticleBase {
     }
     if (earliest == null) {
       // Nothing left in any budget: the first action's exhaustion says so.
-      list.stream().map(config.actions()::get).filter(java.util.Objects::nonNull).findFirst()
-          .ifPresent(a -> exhaust(check, a));
-      return;
+      return list.stream().map(config.actions()::get).filter(java.util.Objects::nonNull).findFirst()
+          .map(a -> exhaust(check, a)).orElse(Future.succeededFuture());
     }
     retryIn(check, Duration.between(now, earliest));
+    return Future.succeededFuture();
   }
 
   private void cancelRetry(String check) {
+    retryAt.remove(check);
     Long t = retryTimers.remove(check);
     if (t != null) {
       vertx.cancelTimer(t);
@@ -736,17 +927,26 @@ public final class RecoveryVerticle extends VerticleBase {
       stableAfter = s.compareTo(stableAfter) < 0 ? s : stableAfter;
     }
     cancelStable(check);
-    stableTimers.put(check, vertx.setTimer(stableAfter.toMillis(), id -> {
-      stableTimers.remove(check);
-      CheckRuntime rt = live.find(check).orElse(null);
-      if (rt != null && rt.state().status() == Status.OK) {
-        JsonObject record = record(JournalKinds.BUDGET_RESET, check).put("message", "stayed ok: budget restored");
-        clearSharedBudgets(check).transform(x -> journal.append(record, true)).onSuccess(v -> {
-          ledger.apply(record);
-          publishViews();
-        });
+    stableTimers.put(check, vertx.setTimer(stableAfter.toMillis(), id -> restoreBudget(check, 0)));
+  }
+
+  /** The check stayed ok: its budget comes back, once that is journaled (tried again until it is). */
+  private void restoreBudget(String check, int failures) {
+    stableTimers.remove(check);
+    CheckRuntime rt = live.find(check).orElse(null);
+    if (stopping || rt == null || rt.state().status() != Status.OK) {
+      return;
+    }
+    JsonObject record = record(JournalKinds.BUDGET_RESET, check).put("message", "stayed ok: budget restored");
+    clearSharedBudgets(check).transform(x -> journal.append(record, true)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ledger.apply(record);
+        publishViews();
+      } else if (!stopping && !stableTimers.containsKey(check)) {
+        stableTimers.put(check, vertx.setTimer(JournalRetry.after(failures + 1).toMillis(),
+            id -> restoreBudget(check, failures + 1)));
       }
-    }));
+    });
   }
 
   private void cancelStable(String check) {
@@ -799,13 +999,17 @@ public final class RecoveryVerticle extends VerticleBase {
             .put("dryRun", a.policy().dryRun()).put("scope", a.scope().key()));
       }
       String elsewhere = heldElsewhere.get(c.name());
+      String forJournal = journalWait.get(c.name());
       String state = ledger.exhausted(c.name()) ? "exhausted"
+          : forJournal != null ? "held"
           : running.contains(c.name()) ? "running"
           : suppressed.containsKey(c.name()) || elsewhere != null ? "held"
           : retryTimers.containsKey(c.name()) ? "waiting" : "idle";
+      Instant retry = forJournal != null ? retryAt.get(c.name()) : nextAttempt;
       next.put(c.name(), new JsonObject().put("state", state)
-          .put("heldBecause", suppressed.containsKey(c.name()) ? suppressed.get(c.name()) : elsewhere)
-          .put("nextAttemptAt", retryTimers.containsKey(c.name()) && nextAttempt != null ? nextAttempt.toString() : null)
+          .put("heldBecause", forJournal != null ? forJournal
+              : suppressed.containsKey(c.name()) ? suppressed.get(c.name()) : elsewhere)
+          .put("nextAttemptAt", retryTimers.containsKey(c.name()) && retry != null ? retry.toString() : null)
           .put("actions", budgets));
     }
     views = next;

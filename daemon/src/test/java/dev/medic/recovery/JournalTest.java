@@ -2,6 +2,7 @@ package dev.medic.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.medic.testing.RecordedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -66,17 +67,61 @@ class JournalTest {
   }
 
   @Test
-  void aLineTornByACrashIsSkippedAndTheRestKept() throws Exception {
+  void aTornLastLineIsNamedInAWarningAndTheNextRecordStartsOnALineOfItsOwn() throws Exception {
     Journal j = join(Journal.open(vertx, dir));
     join(j.append(new JsonObject().put("n", 1), true));
     join(j.close());
+    // A crash (or a full disk) cut the second record short: no newline at the end of the file.
     Files.writeString(dir.resolve(Journal.FILE), "{\"n\":2,\"kind\":\"att", StandardCharsets.UTF_8,
         StandardOpenOption.APPEND);
     Journal again = join(Journal.open(vertx, dir));
     join(again.append(new JsonObject().put("n", 3), true));
-    // The torn fragment and the next record share a line; what is whole is read back.
-    assertThat(join(again.readAll())).extracting(r -> r.getInteger("n")).contains(1);
+    try (RecordedLog logged = RecordedLog.of(Journal.class)) {
+      assertThat(join(again.readAll())).extracting(r -> r.getInteger("n")).containsExactly(1, 3);
+      assertThat(logged.lines()).singleElement().satisfies(line -> assertThat(line).startsWith("WARN")
+          .contains("not whole records", "file=" + dir.resolve(Journal.FILE), "lines=2", "count=1"));
+    }
     join(again.close());
+  }
+
+  @Test
+  void tornLinesInTheMiddleAreSkippedWithTheirLineNumbersAndCount() throws Exception {
+    Files.writeString(dir.resolve(Journal.FILE + ".1"), "{\"n\":1}\n{\"n\":2,\"kin\n{\"n\":3}\n");
+    Files.writeString(dir.resolve(Journal.FILE), "{\"n\":4}\n{\"n\"\n\n{\"n\":5}\n{\"n\n{\"n\":6}\n");
+    try (RecordedLog logged = RecordedLog.of(Journal.class)) {
+      assertThat(Journal.read(dir)).extracting(r -> r.getInteger("n")).containsExactly(1, 2 + 1, 4, 5, 6);
+      assertThat(logged.lines()).hasSize(2);
+      assertThat(logged.lines().get(0)).contains("file=" + dir.resolve(Journal.FILE + ".1"), "lines=2", "count=1");
+      assertThat(logged.lines().get(1)).contains("file=" + dir.resolve(Journal.FILE), "lines=2,5", "count=2");
+    }
+  }
+
+  @Test
+  void aMultiByteCharacterCutByACrashDoesNotKeepTheJournalFromBeingRead() throws Exception {
+    byte[] whole = "{\"n\":1,\"message\":\"used 91% \u2265 critical 90%\"}\n".getBytes(StandardCharsets.UTF_8);
+    byte[] torn = "{\"n\":2,\"message\":\"used 91% \u2265".getBytes(StandardCharsets.UTF_8);
+    Files.write(dir.resolve(Journal.FILE), whole);
+    // Cut in the middle of the three bytes of the character.
+    Files.write(dir.resolve(Journal.FILE), java.util.Arrays.copyOf(torn, torn.length - 1), StandardOpenOption.APPEND);
+    assertThat(Journal.read(dir)).extracting(r -> r.getInteger("n")).containsExactly(1);
+  }
+
+  @Test
+  void aRotationThatFailsHalfWayDoesNotCloseTheJournalForGood() throws Exception {
+    Journal j = join(Journal.open(vertx, dir, 200));
+    join(j.append(new JsonObject().put("n", 1).put("pad", "x".repeat(150)), true));
+    // The rotation closes the current file, then fails: .4 cannot replace .5, a directory that is not empty.
+    Files.writeString(dir.resolve(Journal.FILE + ".4"), "{\"n\":0}\n");
+    Files.createDirectories(dir.resolve(Journal.FILE + ".5").resolve("in-the-way"));
+    assertThat(j.append(new JsonObject().put("n", 2).put("pad", "x".repeat(150)), true)
+        .toCompletionStage().toCompletableFuture()).failsWithin(java.time.Duration.ofSeconds(5));
+    assertThat(j.health().writable()).isFalse();
+    Files.delete(dir.resolve(Journal.FILE + ".5").resolve("in-the-way"));
+    Files.delete(dir.resolve(Journal.FILE + ".5"));
+    join(j.append(new JsonObject().put("n", 3).put("pad", "x".repeat(150)), true));
+    assertThat(j.health().writable()).isTrue();
+    assertThat(Journal.read(dir)).extracting(r -> r.getInteger("n")).containsExactly(0, 1, 3);
+    join(j.close());
   }
 
   @Test
