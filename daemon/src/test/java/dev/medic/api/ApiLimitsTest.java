@@ -140,7 +140,7 @@ class ApiLimitsTest {
 
   @Test
   void slowEventReadersAreDroppedAndCountedWhileAGoodClientKeepsReceiving() throws Exception {
-    start("max-event-clients = 40, events-backlog = 16", 40);
+    start("max-event-clients = 110, events-backlog = 16", 40);
     // A well-behaved client first.
     AtomicInteger received = new AtomicInteger();
     HttpClient good = vertx.createHttpClient();
@@ -150,15 +150,15 @@ class ApiLimitsTest {
           stream.set(r);
           r.handler(b -> received.addAndGet(count(b.toString(StandardCharsets.UTF_8), "event: state")));
         }));
-    // Thirty that ask and never read, with a small receive buffer.
+    // A hundred that ask and never read, with a small receive buffer.
     List<Socket> slow = new ArrayList<>();
-    for (int i = 0; i < 30; i++) {
+    for (int i = 0; i < 100; i++) {
       Socket s = connect(1024);
       send(s, "GET /events HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n");
       slow.add(s);
     }
     Await.until("every slow reader dropped and counted", 30_000,
-        () -> counter("medic.events.clients.dropped") >= 30);
+        () -> counter("medic.events.clients.dropped") >= 100);
     for (Socket s : slow) {
       // Their connections are closed (what they had not read is still in their buffer; then the end).
       assertThat(closedWithin(s, 5_000)).isTrue();
@@ -167,8 +167,8 @@ class ApiLimitsTest {
         () -> metrics.registry().find("medic.events.clients").gauge().value() == 1.0);
     int before = received.get();
     Await.until("the good client still receives events", 5_000, () -> received.get() > before + 50);
-    assertThat(counter("medic.events.clients.dropped")).isEqualTo(30.0);
-    assertThat(metrics.scrape()).contains("medic_events_clients_dropped_total 30.0", "medic_events_clients 1.0");
+    assertThat(counter("medic.events.clients.dropped")).isEqualTo(100.0);
+    assertThat(metrics.scrape()).contains("medic_events_clients_dropped_total 100.0", "medic_events_clients 1.0");
     good.close();
   }
 
@@ -268,6 +268,34 @@ class ApiLimitsTest {
       }
     });
     assertThat(metrics.scrape()).contains("medic_api_connections_limit 10.0");
+  }
+
+  @Test
+  void aClientThatPipelinesRequestsAndNeverReadsTheAnswersIsClosedAsIdle() throws Exception {
+    // Vert.x stops reading a connection whose answers are not read (no pile-up in memory); with
+    // nothing read or written any more, the idle timeout closes it.
+    start("idle-timeout = 2s, header-timeout = 1s", 0);
+    Socket s = connect(1024);
+    String one = "GET /status?check=steady HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n";
+    // 20,000 requests (about 1 MiB) whose answers (about 20 MiB) it never reads.
+    Thread writer = new Thread(() -> {
+      try {
+        OutputStream out = s.getOutputStream();
+        byte[] batch = one.repeat(100).getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < 200; i++) {
+          out.write(batch);
+        }
+      } catch (IOException closedByMedic) {
+        // expected once medic gives up on it
+      }
+    }, "pipelining-client");
+    writer.start();
+    Await.until("the pipelining connection open", 5_000,
+        () -> metrics.registry().find("medic.api.connections").gauge().value() == 1.0);
+    Await.until("the unread connection closed", 15_000,
+        () -> metrics.registry().find("medic.api.connections").gauge().value() == 0.0);
+    writer.join(10_000);
+    assertThat(health()).isEqualTo(200);
   }
 
   @Test
