@@ -46,12 +46,17 @@ class ApiInputTest {
   private final ScriptedProbeType scripted = new ScriptedProbeType();
   private Vertx vertx;
   private Daemon daemon;
+  /** What the API logs: a client's mistake must never be an ERROR (nor carry a stack trace). */
+  private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+      new ch.qos.logback.core.read.ListAppender<>();
 
   @TempDir
   static Path journalDir;
 
   @BeforeAll
   void start() throws Exception {
+    logged.start();
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ApiVerticle.class)).addAppender(logged);
     vertx = Vertx.vertx();
     scripted.script("app", i -> Future.succeededFuture(ProbeResult.ok("fine")));
     MedicConfig cfg = new ConfigLoader(ProbeTypes.of(scripted), ActionTypes.of(FakeActionTypes.named("noop")), vertx)
@@ -69,6 +74,7 @@ class ApiInputTest {
 
   @AfterAll
   void stop() {
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(ApiVerticle.class)).detachAppender(logged);
     Await.join(daemon.stop());
     Await.join(vertx.close());
   }
@@ -158,6 +164,7 @@ class ApiInputTest {
   void refusesWithAJsonError(String method, String target, String body, int status, String error) throws Exception {
     int journaledBefore = journaled().size();
     String windowsBefore = send("GET", "/maintenance", null).body();
+    logged.list.clear();
     Answer a = send(method, target, body);
     assertThat(a.status()).as("%s %s %s answered %s", method, target, body, a.body()).isEqualTo(status);
     assertThat(a.head().toLowerCase()).contains("content-type: application/json");
@@ -167,6 +174,8 @@ class ApiInputTest {
     // Nothing was opened, nor journaled.
     assertThat(send("GET", "/maintenance", null).body()).isEqualTo(windowsBefore);
     assertThat(journaled()).hasSize(journaledBefore);
+    assertThat(logged.list).noneMatch(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)
+        || e.getThrowableProxy() != null);
   }
 
   @Test
