@@ -60,8 +60,9 @@ final class StatusPage {
         .appendString(json).appendString(after);
   }
 
-  static void serve(HttpServerResponse response, Buffer page) {
-    response.setStatusCode(200)
+  /** Answers the page; the future completes once it has been written (or the client went away). */
+  static io.vertx.core.Future<Void> serve(HttpServerResponse response, Buffer page) {
+    return response.setStatusCode(200)
         .putHeader("content-type", "text/html; charset=utf-8")
         .putHeader("cache-control", "no-store")
         .putHeader("content-security-policy", CONTENT_SECURITY_POLICY)

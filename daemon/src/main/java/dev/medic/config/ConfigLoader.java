@@ -250,7 +250,12 @@ public final class ConfigLoader {
     ApiConfig api = new ApiConfig(
         http.string("host", "127.0.0.1"),
         http.integer("port", 9779, 0, 65535),
-        http.optString("token").filter(t -> !t.isBlank()));
+        http.optString("token").filter(t -> !t.isBlank()),
+        http.positiveDuration("idle-timeout", ApiConfig.DEFAULT_IDLE_TIMEOUT),
+        http.positiveDuration("header-timeout", ApiConfig.DEFAULT_HEADER_TIMEOUT),
+        http.integer("max-connections", ApiConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000),
+        http.integer("max-event-clients", ApiConfig.DEFAULT_MAX_EVENT_CLIENTS, 0, 10_000),
+        http.integer("events-backlog", ApiConfig.DEFAULT_EVENTS_BACKLOG, 1, 100_000));
     Path journalDir = Path.of(medic.child("journal").string("dir", "/var/lib/medic"));
     boolean dryRun = medic.bool("dry-run", false);
     Settings log = medic.child("log");

@@ -229,6 +229,55 @@ public final class MedicMetrics {
         .register(registry).increment(n);
   }
 
+  /**
+   * The API's own limits: open connections and the limit in force
+   * ({@code medic_api_connections}, {@code medic_api_connections_limit}), open {@code /events}
+   * streams ({@code medic_events_clients}); read at scrape time.
+   */
+  public void apiGauges(java.util.function.IntSupplier connections, int connectionLimit,
+      java.util.function.IntSupplier eventClients) {
+    Gauge.builder("medic.api.connections", connections::getAsInt)
+        .description("Open connections to the API")
+        .register(registry);
+    Gauge.builder("medic.api.connections.limit", () -> connectionLimit)
+        .description("Concurrent API connections allowed: the lower of medic.http.max-connections and a quarter "
+            + "of the open-file limit")
+        .register(registry);
+    Gauge.builder("medic.events.clients", eventClients::getAsInt)
+        .description("Open /events streams")
+        .register(registry);
+  }
+
+  /** Counts one {@code /events} client closed because it fell more than the backlog behind. */
+  public void eventsClientDropped() {
+    Counter.builder("medic.events.clients.dropped")
+        .description("/events clients closed because they read too slowly (fell more than medic.http.events-backlog "
+            + "events behind)")
+        .register(registry).increment();
+  }
+
+  /**
+   * Counts one API connection that medic closed: {@code max-connections} (over the limit, closed
+   * at once) or {@code header-timeout} (no whole request within medic.http.header-timeout).
+   */
+  public void apiConnectionClosed(String reason) {
+    Counter.builder("medic.api.connections.closed")
+        .description("API connections closed by medic, by reason: max-connections, header-timeout")
+        .tags("reason", reason)
+        .register(registry).increment();
+  }
+
+  /**
+   * Counts one API request answered 503 because a limit was reached: {@code max-event-clients},
+   * or {@code busy} (too many /metrics or /status answers in flight).
+   */
+  public void apiRequestRejected(String reason) {
+    Counter.builder("medic.api.requests.rejected")
+        .description("API requests answered 503 because a limit was reached, by reason: max-event-clients, busy")
+        .tags("reason", reason)
+        .register(registry).increment();
+  }
+
   public void schedulerLag(Duration lag) {
     schedulerLag.set(Math.max(0, lag.toNanos() / 1e9));
   }
