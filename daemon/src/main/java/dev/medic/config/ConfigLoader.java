@@ -232,10 +232,6 @@ public final class ConfigLoader {
     Duration interval = medic.positiveDuration("interval", Duration.ofSeconds(30));
     Duration timeout = medic.positiveDuration("timeout", Duration.ofSeconds(5));
     Duration startupSpread = medic.duration("startup-spread", Duration.ofSeconds(1));
-    if (startupSpread.isNegative()) {
-      medic.problem("startup-spread", human(startupSpread) + " is negative (expected 0s or more)");
-      startupSpread = Duration.ofSeconds(1);
-    }
     int fall = medic.integer("fall", 2, 1, 1000);
     int rise = medic.integer("rise", 2, 1, 1000);
     Duration retry = medic.positiveDuration("retry-interval", Duration.ofSeconds(2));
@@ -769,6 +765,9 @@ public final class ConfigLoader {
 
   /** {@code 500ms}, {@code 45s}, {@code 15m}, {@code 2h}: how durations are written in configs. */
   public static String human(Duration d) {
+    if (d.isNegative()) {
+      return "-" + human(d.negated());
+    }
     long ms = d.toMillis();
     if (ms % 1000 != 0) {
       return ms + "ms";
