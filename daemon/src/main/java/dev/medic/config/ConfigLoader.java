@@ -106,7 +106,9 @@ public final class ConfigLoader {
       problems.add(null, "", "cannot read the configuration file (expected a readable HOCON file)");
       throw new ConfigException(problems.sorted());
     }
-    Config user = parse(problems, () -> ConfigFactory.parseFile(f, options().setAllowMissing(false)));
+    Config user = parse(problems, () -> new Includes(problems, options().setAllowMissing(false)).parse(f));
+    // A missing include or a check defined twice: what would be read is not what was meant.
+    problems.throwIfAny();
     return build(user, f.getPath(), problems);
   }
 
