@@ -544,7 +544,15 @@ public final class ConfigLoader {
       return Optional.empty();
     }
     return switch (unit) {
-      case SECONDS -> t.parseDuration(key, v).map(d -> d.toNanos() / 1e9);
+      case SECONDS -> t.parseDuration(key, v).filter(d -> {
+        // A latency, an age or a lag is never below zero: such a limit would hold always or never.
+        // (A negative hysteresis has its own message, below.)
+        boolean refused = d.isNegative() && !key.equals("hysteresis");
+        if (refused) {
+          t.problem(key, human(d) + " is negative (expected 0s or more)");
+        }
+        return !refused;
+      }).map(d -> d.toNanos() / 1e9);
       case RATIO -> t.parseRatio(key, v);
       case BYTES -> t.parseBytes(key, v).map(Long::doubleValue);
       case NUMBER -> anyUnit(t, key, v);

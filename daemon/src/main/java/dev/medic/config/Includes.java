@@ -54,7 +54,7 @@ final class Includes {
 
   /** The main file with every include read by medic's rules; problems go to {@code problems}. */
   Config parse(File main) {
-    Config parsed = ConfigFactory.parseFile(main, options.setIncluder(new Includer(main, false)));
+    Config parsed = ConfigFactory.parseFile(main, options.setIncluder(new Includer(main, false, List.of())));
     Map<String, String> mounts = new LinkedHashMap<>();
     findMarks(parsed.root(), "", mounts);
     for (String mark : mounts.keySet()) {
@@ -77,7 +77,8 @@ final class Includes {
 
   /** Each name of {@link #DEFINITIONS} defined in more than one file: a problem at the later one. */
   private void reportDuplicates(File main, Map<String, String> mounts) {
-    ConfigObject mainOwn = ConfigFactory.parseFile(main, options.setIncluder(new Includer(main, true))).root();
+    ConfigObject mainOwn = ConfigFactory.parseFile(main, options.setIncluder(new Includer(main, true, List.of())))
+        .root();
     List<Map.Entry<String, ConfigObject>> files = new ArrayList<>();
     files.add(Map.entry("", mainOwn));
     Map<ConfigObject, File> fileOf = new java.util.IdentityHashMap<>();
@@ -165,11 +166,16 @@ final class Includes {
     private final File including;
     /** Includes nothing: gives a file's own content, to see what it defines itself. */
     private final boolean hollow;
+    /** The files that include this one, outermost first: an include of one of them is a cycle. */
+    private final List<File> chain;
     private int scanFrom;
 
-    Includer(File including, boolean hollow) {
+    Includer(File including, boolean hollow, List<File> above) {
       this.including = including;
       this.hollow = hollow;
+      List<File> chain = new ArrayList<>(above);
+      chain.add(including.getAbsoluteFile());
+      this.chain = List.copyOf(chain);
     }
 
     @Override
@@ -209,14 +215,21 @@ final class Includes {
         return ConfigFactory.empty().root();
       }
       File absolute = file.getAbsoluteFile();
-      ConfigObject content;
-      ConfigObject own;
-      try {
-        content = ConfigFactory.parseFile(absolute, options.setIncluder(new Includer(absolute, false))).root();
-        own = ConfigFactory.parseFile(absolute, options.setIncluder(new Includer(absolute, true))).root();
-      } catch (com.typesafe.config.ConfigException e) {
-        throw e; // a syntax error in the included file: reported with its own file and line
+      if (chain.contains(absolute)) {
+        List<String> names = new ArrayList<>();
+        for (File f : chain.subList(chain.indexOf(absolute), chain.size())) {
+          names.add(f.getName());
+        }
+        names.add(absolute.getName());
+        problems.add(at, "", "include \"" + written + "\": an include cycle " + String.join(" → ", names)
+            + " (expected each file included once, by a file it does not include)");
+        return ConfigFactory.empty().root();
       }
+      // A syntax error in the included file propagates: it is reported with that file and line.
+      ConfigObject content = ConfigFactory.parseFile(absolute,
+          options.setIncluder(new Includer(absolute, false, chain))).root();
+      ConfigObject own = ConfigFactory.parseFile(absolute,
+          options.setIncluder(new Includer(absolute, true, chain))).root();
       String mark = MARK + "-" + inclusions.size();
       inclusions.add(new Inclusion(absolute, own, mark));
       return content.withValue(mark, ConfigValueFactory.fromAnyRef(true));

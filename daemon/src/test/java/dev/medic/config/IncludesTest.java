@@ -102,4 +102,25 @@ class IncludesTest {
 
     assertThat(loader.load(Optional.of(main)).checks().get("db").interval()).hasMinutes(1);
   }
+
+  @Test
+  void anIncludeCycleIsAProblemNotACrash() throws Exception {
+    Path main = write("medic.conf", "include \"a.conf\"\nmedic.checks.root { type = disk, path = \"/\" }\n");
+    write("a.conf", "include \"medic.conf\"\n");
+
+    ConfigException e = assertThrows(ConfigException.class, () -> loader.load(Optional.of(main)));
+
+    assertThat(e.report()).isEqualTo(dir.resolve("a.conf") + ":1: include \"medic.conf\": an include cycle"
+        + " medic.conf → a.conf → medic.conf (expected each file included once, by a file it does not include)\n");
+  }
+
+  @Test
+  void aSyntaxErrorInAnIncludedFileNamesThatFileAndLine() throws Exception {
+    Path main = write("medic.conf", "include \"a.conf\"\n");
+    write("a.conf", "medic.checks.root {\n  type = disk\n  path = [\n");
+
+    ConfigException e = assertThrows(ConfigException.class, () -> loader.load(Optional.of(main)));
+
+    assertThat(e.report()).contains(dir.resolve("a.conf") + ":").contains("not valid HOCON");
+  }
 }
