@@ -40,6 +40,34 @@ class MainProcessTest {
   }
 
   @Test
+  void checkReadsARelativeIncludeWhenTheConfigIsABareFileNameInAnotherWorkingDirectory() throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    Files.writeString(etc.resolve("main.conf"), "include \"conf.d/checks.conf\"\n"
+        + "medic.checks.root { type = disk, path = \"/\" }\n");
+    Files.createDirectories(etc.resolve("conf.d"));
+    Files.writeString(etc.resolve("conf.d/checks.conf"), "medic.checks.tmp { type = disk, path = \"/tmp\", fall = 0 }\n");
+
+    // medic check --config main.conf, run in the file's directory; then conf.d/../main.conf from above it.
+    for (List<String> run : List.of(List.of("main.conf"), List.of("etc/conf.d/../main.conf"))) {
+      Path workdir = run.get(0).startsWith("etc/") ? tmp : etc;
+      Process p = startIn(workdir, "check", "--config", run.get(0));
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(output()).isEqualTo(78);
+      assertThat(output()).contains("checks.conf:1: medic.checks.tmp.fall: 0 is out of range (expected 1 to 1000)");
+    }
+  }
+
+  private Process startIn(Path workdir, String... args) throws IOException {
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", cp, "dev.medic.Main"));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workdir.toFile());
+    pb.environment().put("MEDIC_JOURNAL_DIR", tmp.resolve("journal").toString());
+    return pb.redirectErrorStream(true).redirectOutput(tmp.resolve("out.log").toFile()).start();
+  }
+
+  @Test
   void runAnswersReadyAndStopsCleanlyOnSigterm() throws Exception {
     int port = HungServer.freePort();
     Path conf = tmp.resolve("medic.conf");

@@ -104,7 +104,7 @@ public final class CheckCommand implements Callable<Integer> {
             human(p.cooldown()), p.verify() ? "verified " + human(p.grace()) + " after" : "not verified",
             human(p.timeout()), p.dryRun() ? ", dry-run" : "",
             a.shared() ? "; shared: runs under a lease, budget kept in the lease backend" : "");
-        out.printf("      settings: %s%n", Secrets.mask(a.raw()).render(concise));
+        out.printf("      settings: %s%n", Secrets.maskWithUrlPaths(a.raw()).render(concise));
       }
     }
     if (!c.channels().isEmpty()) {
@@ -114,7 +114,7 @@ public final class CheckCommand implements Callable<Integer> {
             String.join("/", new java.util.TreeSet<>(ch.severities())),
             ch.checks().isEmpty() ? "all checks" : String.join(", ", ch.checks()), human(ch.groupWait()),
             ch.repeatInterval().isZero() ? "never" : human(ch.repeatInterval()), human(ch.retryFor()));
-        out.printf("      settings: %s%n", Secrets.mask(ch.raw()).render(concise));
+        out.printf("      settings: %s%n", Secrets.maskWithUrlPaths(ch.raw()).render(concise));
       }
     }
     out.flush();

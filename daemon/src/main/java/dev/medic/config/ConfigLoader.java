@@ -106,7 +106,9 @@ public final class ConfigLoader {
       problems.add(null, "", "cannot read the configuration file (expected a readable HOCON file)");
       throw new ConfigException(problems.sorted());
     }
-    Config user = parse(problems, () -> ConfigFactory.parseFile(f, options().setAllowMissing(false)));
+    Config user = parse(problems, () -> new Includes(problems, options().setAllowMissing(false)).parse(f));
+    // A missing include or a check defined twice: what would be read is not what was meant.
+    problems.throwIfAny();
     return build(user, f.getPath(), problems);
   }
 
@@ -232,10 +234,6 @@ public final class ConfigLoader {
     Duration interval = medic.positiveDuration("interval", Duration.ofSeconds(30));
     Duration timeout = medic.positiveDuration("timeout", Duration.ofSeconds(5));
     Duration startupSpread = medic.duration("startup-spread", Duration.ofSeconds(1));
-    if (startupSpread.isNegative()) {
-      medic.problem("startup-spread", human(startupSpread) + " is negative (expected 0s or more)");
-      startupSpread = Duration.ofSeconds(1);
-    }
     int fall = medic.integer("fall", 2, 1, 1000);
     int rise = medic.integer("rise", 2, 1, 1000);
     Duration retry = medic.positiveDuration("retry-interval", Duration.ofSeconds(2));
@@ -551,7 +549,15 @@ public final class ConfigLoader {
       return Optional.empty();
     }
     return switch (unit) {
-      case SECONDS -> t.parseDuration(key, v).map(d -> d.toNanos() / 1e9);
+      case SECONDS -> t.parseDuration(key, v).filter(d -> {
+        // A latency, an age or a lag is never below zero: such a limit would hold always or never.
+        // (A negative hysteresis has its own message, below.)
+        boolean refused = d.isNegative() && !key.equals("hysteresis");
+        if (refused) {
+          t.problem(key, human(d) + " is negative (expected 0s or more)");
+        }
+        return !refused;
+      }).map(d -> d.toNanos() / 1e9);
       case RATIO -> t.parseRatio(key, v);
       case BYTES -> t.parseBytes(key, v).map(Long::doubleValue);
       case NUMBER -> anyUnit(t, key, v);
@@ -774,6 +780,9 @@ public final class ConfigLoader {
 
   /** {@code 500ms}, {@code 45s}, {@code 15m}, {@code 2h}: how durations are written in configs. */
   public static String human(Duration d) {
+    if (d.isNegative()) {
+      return "-" + human(d.negated());
+    }
     long ms = d.toMillis();
     if (ms % 1000 != 0) {
       return ms + "ms";

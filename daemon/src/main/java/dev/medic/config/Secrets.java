@@ -50,6 +50,42 @@ public final class Secrets {
     return URI_QUERY_SECRET.matcher(out).replaceAll("$1" + MASK);
   }
 
+  private static final Pattern URL_PATH = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\\s]*)/[^?#\\s]+");
+
+  /**
+   * A copy of a channel's or an action's settings with the path of every {@code url} masked
+   * ({@code https://hooks.slack.com/****}): for an incoming webhook the path is the credential, and
+   * nothing says which paths are. Then {@link #mask} for the rest.
+   */
+  public static ConfigValue maskWithUrlPaths(ConfigValue value) {
+    return mask(urlPaths(value, false));
+  }
+
+  private static ConfigValue urlPaths(ConfigValue value, boolean url) {
+    return switch (value.valueType()) {
+      case OBJECT -> {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, ConfigValue> e : ((ConfigObject) value).entrySet()) {
+          String key = e.getKey().toLowerCase(Locale.ROOT);
+          out.put(e.getKey(), urlPaths(e.getValue(), key.equals("url") || key.endsWith("-url") || key.equals("urls")));
+        }
+        yield ConfigValueFactory.fromMap(out, value.origin().description());
+      }
+      case LIST -> {
+        List<Object> out = new ArrayList<>();
+        for (ConfigValue item : (ConfigList) value) {
+          out.add(urlPaths(item, url));
+        }
+        yield ConfigValueFactory.fromIterable(out, value.origin().description());
+      }
+      case STRING -> url
+          ? ConfigValueFactory.fromAnyRef(URL_PATH.matcher((String) value.unwrapped()).replaceAll("$1/" + MASK),
+              value.origin().description())
+          : value;
+      default -> value;
+    };
+  }
+
   private static ConfigValue mask(ConfigValue value, boolean secret) {
     return switch (value.valueType()) {
       case OBJECT -> {

@@ -226,7 +226,22 @@ public final class Settings {
     return d.get();
   }
 
+  /**
+   * A duration of zero or more. A negative one is refused: no duration key of medic means
+   * anything below zero, and the timers fed with one fire at once, every time ({@code
+   * repeat-interval = -1m} re-sent a notification on every scan). Where zero makes no sense
+   * either, use {@link #positiveDuration}.
+   */
   public Duration duration(String key, Duration fallback) {
+    Duration d = anyDuration(key, fallback);
+    if (d != null && d.isNegative()) {
+      problem(key, ConfigLoader.human(d) + " is negative (expected 0s or more)");
+      return fallback;
+    }
+    return d;
+  }
+
+  private Duration anyDuration(String key, Duration fallback) {
     ConfigValue v = value(key);
     if (v == null) {
       return fallback;
@@ -236,7 +251,7 @@ public final class Settings {
 
   /** A duration that must be strictly positive. */
   public Duration positiveDuration(String key, Duration fallback) {
-    Duration d = duration(key, fallback);
+    Duration d = anyDuration(key, fallback);
     if (d != null && (d.isZero() || d.isNegative())) {
       problem(key, ConfigLoader.human(d) + " is not above zero (expected a duration such as 5s)");
       return fallback;

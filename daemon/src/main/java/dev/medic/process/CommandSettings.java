@@ -2,11 +2,18 @@ package dev.medic.process;
 
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import com.typesafe.config.ConfigUtil;
 import dev.medic.config.Settings;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Readers of the keys every configured program shares ({@code command}, {@code env},
@@ -43,8 +50,48 @@ public final class CommandSettings {
     }
     if (command.get(0).isBlank()) {
       settings.problem(key, "starts with an empty program name (expected e.g. " + example + ")");
+    } else {
+      shellLine(command.get(0)).ifPresent(why -> settings.problem(key, why));
     }
     return command;
+  }
+
+  /** What only a shell reads: word splitting, ; | & &&, redirections, $VAR, quotes, globs, ~. */
+  private static final Pattern SHELL = Pattern.compile("[\\s;|&<>$`'\"(){}*?\\\\]|^~");
+  private static final Pattern META = Pattern.compile("[;|&<>$`'\"(){}*?\\\\]|^~");
+
+  /**
+   * Why {@code program}, the first word of an argument vector, is a shell command line rather
+   * than a program, if it is one: {@code "systemctl restart app; rm -f /run/app.pid"} would be
+   * run as one program of that name, and fail only when it runs, during the incident. A file of
+   * that very name (spaces and all) is a program.
+   */
+  public static Optional<String> shellLine(String program) {
+    if (!SHELL.matcher(program).find() || isFile(program)) {
+      return Optional.empty();
+    }
+    Matcher meta = META.matcher(program);
+    boolean shell = meta.find();
+    String before = shell ? program.substring(0, meta.start()) : program;
+    List<String> words = List.of(before.trim().split("\\s+"));
+    String listForm = words.get(0).isEmpty() ? "[\"/usr/local/bin/restart-app\"]"
+        : words.stream().map(ConfigUtil::quoteString).collect(Collectors.joining(", ", "[", "]"));
+    String text = ConfigUtil.quoteString(program);
+    if (!shell) {
+      return Optional.of(text + " is one string with spaces, run as the name of one program (no shell splits it;"
+          + " expected each word as its own string: command = " + listForm + ")");
+    }
+    return Optional.of(text + " is a shell command line, run as the name of one program (no shell reads ;, |, &&, >,"
+        + " $VAR or quotes; expected the program and each argument as its own string, e.g. command = " + listForm
+        + ", and for more than one command a script: command = [\"/usr/local/bin/restart-app\"])");
+  }
+
+  private static boolean isFile(String program) {
+    try {
+      return program.startsWith("/") && Files.exists(Path.of(program));
+    } catch (InvalidPathException | SecurityException e) {
+      return false;
+    }
   }
 
   /** An object of environment variables under {@code key}; values may be secrets and are never shown. */

@@ -73,10 +73,6 @@ public final class DockerActionType implements ActionType {
   private static Duration stopTimeout(Settings settings, Operation operation, Duration timeout) {
     boolean written = settings.has("stop-timeout");
     Duration d = settings.duration("stop-timeout", DEFAULT_STOP_TIMEOUT);
-    if (d.isNegative()) {
-      settings.problem("stop-timeout", "-" + RemoteText.duration(d.abs()) + " is negative (expected 0s or more)");
-      return DEFAULT_STOP_TIMEOUT;
-    }
     if (operation != Operation.RESTART) {
       if (written) {
         settings.problem("stop-timeout", "has no effect with operation = " + operation.verb()

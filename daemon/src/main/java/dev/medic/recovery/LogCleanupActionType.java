@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.regex.PatternSyntaxException;
 
 /**
@@ -21,7 +22,8 @@ import java.util.regex.PatternSyntaxException;
  * configured directories only and never through a symbolic link.
  *
  * <pre>
- * paths             required: absolute directories, the roots; "/" is refused
+ * paths             required: absolute directories, the roots; "/", top-level directories
+ *                   (/var, /home, /tmp, ...) and system directories are refused
  * older-than        delete regular files whose mtime is older than this, e.g. 7d
  * keep              keep the newest N files of each directory, delete the older ones
  * gzip-larger-than  gzip files larger than this (not already .gz) into NAME.gz, e.g. 100MB
@@ -60,11 +62,8 @@ public final class LogCleanupActionType implements ActionType {
         ? OptionalInt.of(settings.integer("keep", 1, 1, 1_000_000)) : OptionalInt.empty();
     OptionalLong gzip = settings.has("gzip-larger-than")
         ? OptionalLong.of(settings.bytes("gzip-larger-than", Long.MAX_VALUE)) : OptionalLong.empty();
+    // Negative is refused by the reader; 0s means "touch even a file written this instant".
     Duration activeWithin = settings.duration("active-within", DEFAULT_ACTIVE_WITHIN);
-    if (activeWithin.isNegative()) {
-      settings.problem("active-within", "is negative (expected a duration such as 5m, or 0s to touch every file)");
-      activeWithin = DEFAULT_ACTIVE_WITHIN;
-    }
     String patternText = settings.string("pattern", "*");
     PathMatcher pattern = pattern(settings, patternText);
     boolean recursive = settings.bool("recursive", true);
@@ -104,9 +103,56 @@ public final class LogCleanupActionType implements ActionType {
             + "that holds only files to clean, e.g. " + PATHS_EXAMPLE + ")");
         continue;
       }
+      Optional<String> why = refusal(root);
+      Path real = realPath(root);
+      if (why.isEmpty() && !real.equals(root)) {
+        why = refusal(real).map(w -> "resolves to \"" + real + "\", " + w);
+      }
+      if (why.isPresent()) {
+        String shown = root.toString().equals(p) ? "\"" + p + "\"" : "\"" + p + "\" (that is \"" + root + "\")";
+        settings.problem("paths", shown + " " + why.get() + " (refused: every file below a root that the pattern"
+            + " matches may be deleted; expected the directory of one application's logs, e.g. " + PATHS_EXAMPLE + ")");
+        continue;
+      }
       roots.add(root);
     }
     return List.copyOf(roots);
+  }
+
+  /** Trees of the system itself, refused as roots at any depth: nothing in them is a log to clean. */
+  private static final Set<String> SYSTEM_TREES = Set.of("bin", "boot", "dev", "etc", "lib", "lib32", "lib64",
+      "libx32", "proc", "sbin", "sys");
+  /** Directories of two components that hold programs, data or users, refused as themselves. */
+  private static final Set<String> SYSTEM_DIRECTORIES = Set.of("/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib32",
+      "/usr/lib64", "/usr/libx32", "/usr/libexec", "/usr/include", "/usr/share", "/usr/src", "/usr/local",
+      "/var/lib", "/var/spool", "/var/mail", "/var/backups", "/var/opt", "/var/cache");
+
+  /**
+   * Why {@code root} (absolute, normalized, not "/") must not be cleaned, if it must not: a
+   * top-level directory ({@code /var}, {@code /home}, {@code /tmp}, {@code /data} alike), a tree
+   * of the system, or a directory that holds programs, databases or a user's home.
+   */
+  static Optional<String> refusal(Path root) {
+    String top = root.getName(0).toString();
+    if (SYSTEM_TREES.contains(top)) {
+      return Optional.of(root.getNameCount() == 1 ? "is a system directory" : "is inside the system directory /" + top);
+    }
+    if (root.getNameCount() == 1) {
+      return Optional.of("is a top-level directory");
+    }
+    if (root.getNameCount() == 2 && (SYSTEM_DIRECTORIES.contains(root.toString()) || top.equals("home"))) {
+      return Optional.of(top.equals("home") ? "is a home directory" : "is a system directory");
+    }
+    return Optional.empty();
+  }
+
+  /** The path with symbolic links resolved, where it exists; else as written. */
+  private static Path realPath(Path root) {
+    try {
+      return root.toRealPath();
+    } catch (java.io.IOException | SecurityException e) {
+      return root; // not there (yet): it is checked as written, and the action finds out at run time
+    }
   }
 
   private static PathMatcher pattern(Settings settings, String text) {

@@ -15,7 +15,8 @@ import java.util.Optional;
  *
  * <pre>
  * uri       required: redis://[user:password@]host[:port][/db] or rediss://...
- * pattern   required unless mode = flushdb: a SCAN MATCH pattern, e.g. "cache:*"
+ * pattern   required unless mode = flushdb: a SCAN MATCH pattern, e.g. "cache:*"; one that
+ *           matches every key ("*", "?*") is refused: that is what mode = flushdb says
  * batch     500: the COUNT of each SCAN (1 to 100000)
  * mode      scan | flushdb (default scan)
  * </pre>
@@ -50,12 +51,27 @@ public final class RedisClearActionType implements ActionType {
     } else if (pattern.get().isEmpty()) {
       settings.problem("pattern", "is empty (expected a SCAN MATCH pattern, e.g. \"cache:*\")");
       pattern = Optional.empty();
+    } else if (matchesEveryKey(pattern.get())) {
+      // Removing every key is what mode = flushdb is for; a pattern must not do it by the back door.
+      settings.problem("pattern", RemoteText.quote(pattern.get()) + " matches every key, which is FLUSHDB by"
+          + " another name (expected mode = flushdb, without pattern, to remove every key of the database;"
+          + " or the keys to remove, e.g. \"cache:*\")");
+      pattern = Optional.empty();
     }
     int batch = settings.integer("batch", DEFAULT_BATCH, 1, 100_000);
     if (mode == Mode.FLUSHDB && settings.value("batch") != null) {
       settings.problem("batch", "has no effect with mode = flushdb");
     }
     return new RedisClearAction(new Config(uri, Secrets.maskUri(uri), mode, pattern, batch), context);
+  }
+
+  /**
+   * True for a SCAN MATCH pattern made only of {@code *} and {@code ?} with at least one {@code *}:
+   * {@code *}, {@code **}, {@code ?*}, {@code *?*} match every key (but the few shorter than the
+   * number of {@code ?}).
+   */
+  static boolean matchesEveryKey(String pattern) {
+    return pattern.indexOf('*') >= 0 && pattern.chars().allMatch(c -> c == '*' || c == '?');
   }
 
   private static String uri(Settings settings) {

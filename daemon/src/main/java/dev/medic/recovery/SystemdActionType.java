@@ -1,6 +1,7 @@
 package dev.medic.recovery;
 
 import dev.medic.config.Settings;
+import dev.medic.process.CommandSettings;
 import dev.medic.recovery.SystemdAction.Operation;
 import java.util.Arrays;
 import java.util.List;
@@ -65,6 +66,13 @@ public final class SystemdActionType implements ActionType {
     } else if (systemctl.contains("/") && !systemctl.startsWith("/")) {
       settings.problem("systemctl", "\"" + systemctl + "\" is a relative path (expected a program name such as "
           + "systemctl, or an absolute path such as /usr/bin/systemctl)");
+    } else {
+      if (CommandSettings.shellLine(systemctl).isPresent()) {
+        // "sudo systemctl" would be run as one program of that name, and fail only during the incident.
+        settings.problem("systemctl", "\"" + systemctl + "\" is not one program (expected a program name such as"
+            + " systemctl, or an absolute path such as /usr/bin/systemctl: it runs without a shell, and medic adds"
+            + " the verb and the unit itself)");
+      }
     }
     boolean user = settings.bool("user", false);
     Map<String, String> env = CommandActionType.environment(medicEnvironment, ENV_ALLOW, Map.of());

@@ -166,6 +166,33 @@ class CheckCommandTest {
   }
 
   @Test
+  void checkNeverPrintsTheSecretPathOfAWebhookUrl() throws IOException {
+    Path file = write("medic.conf", """
+        medic {
+          checks.root { type = disk, path = "/" }
+          notify {
+            chat { type = slack, url = "https://hooks.slack.com/services/T0AAA/B0BBB/slackSecretXyz" }
+            mattermost { type = slack, url = "https://chat.example.org/hooks/mmSecretXyz" }
+            proxied { type = slack, url = "https://relay.example.org/slack/services/T0/B0/relaySecretXyz" }
+            hook { type = webhook, url = "https://ops.example.org/incoming/hookSecretXyz?x=1" }
+          }
+          actions {
+            deploy-hook { type = systemd, unit = "app.service", url = "https://ci.example.org/trigger/ciSecretXyz" }
+          }
+        }
+        """);
+
+    Run r = medic("check", "--config", file.toString());
+
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out() + r.err())
+        .doesNotContain("slackSecretXyz").doesNotContain("mmSecretXyz").doesNotContain("relaySecretXyz")
+        .doesNotContain("hookSecretXyz").doesNotContain("ciSecretXyz")
+        .contains("https://hooks.slack.com/****").contains("https://relay.example.org/****")
+        .contains("https://ops.example.org/****");
+  }
+
+  @Test
   void checkNeverPrintsSecretsInProblemsEither() throws IOException {
     Path file = write("medic.conf", """
         medic.checks.db {

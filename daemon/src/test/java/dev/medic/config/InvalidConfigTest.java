@@ -35,7 +35,21 @@ class InvalidConfigTest {
   @BeforeAll
   static void setUp() {
     vertx = Vertx.vertx();
-    loader = new ConfigLoader(new dev.medic.Plugins(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all(), dev.medic.testing.FakeChannelTypes.all()), vertx);
+    loader = new ConfigLoader(plugins(), vertx);
+  }
+
+  /**
+   * Stand-in probe types (plus the real command probe) and channel types; the real action types,
+   * as the corpus holds what they refuse (a log-cleanup of /etc, a redis-clear of every key).
+   */
+  static dev.medic.Plugins plugins() {
+    List<dev.medic.probe.ProbeType> probes = new java.util.ArrayList<>();
+    for (String name : FakeProbeTypes.all().names()) {
+      probes.add(FakeProbeTypes.all().find(name).orElseThrow());
+    }
+    probes.add(new dev.medic.probe.CommandProbeType());
+    return new dev.medic.Plugins(ProbeTypes.of(probes.toArray(dev.medic.probe.ProbeType[]::new)),
+        dev.medic.recovery.ActionTypes.discover(), dev.medic.testing.FakeChannelTypes.all());
   }
 
   @AfterAll
@@ -79,7 +93,7 @@ class InvalidConfigTest {
     java.io.StringWriter err = new java.io.StringWriter();
     int code = dev.medic.cli.Cli.execute(new String[] {"check", "--config", conf.toString()},
         new java.io.PrintWriter(new java.io.StringWriter()), new java.io.PrintWriter(err),
-        new dev.medic.Plugins(FakeProbeTypes.all(), dev.medic.testing.FakeActionTypes.all(), dev.medic.testing.FakeChannelTypes.all()));
+        plugins());
     assertThat(code).as("exit code of medic check on %s", name).isEqualTo(78);
     assertThat(err.toString()).contains(expected);
   }
@@ -89,7 +103,8 @@ class InvalidConfigTest {
     List<String> confs = cases().toList();
     assertThat(confs).hasSizeGreaterThanOrEqualTo(18);
     try (Stream<Path> files = Files.list(corpus())) {
-      List<String> names = files.map(p -> p.getFileName().toString()).toList();
+      // Subdirectories hold files that the cases include.
+      List<String> names = files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).toList();
       for (String n : names) {
         String base = n.replaceFirst("\\.(conf|expected)$", "");
         assertThat(names).as("%s needs both %s.conf and %s.expected", n, base, base)

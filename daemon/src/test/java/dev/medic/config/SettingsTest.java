@@ -32,6 +32,10 @@ class SettingsTest {
         new Case("m = x", s -> s.choice("m", "GET", "GET", "HEAD"), "medic.checks.test.m: \"x\" is not allowed (expected one of: GET, HEAD)"),
         new Case("h = [1]", s -> s.stringMap("h"), "medic.checks.test.h: is a list (expected an object of name = value)"),
         new Case("d = 5 parsecs", s -> s.duration("d", Duration.ZERO), "medic.checks.test.d: \"5 parsecs\" is not a duration"),
+        new Case("d = -1m", s -> s.duration("d", Duration.ZERO), "medic.checks.test.d: -1m is negative (expected 0s or more)"),
+        new Case("d = \"-1500ms\"", s -> s.duration("d", Duration.ZERO), "medic.checks.test.d: -1500ms is negative (expected 0s or more)"),
+        new Case("d = -1m", s -> s.positiveDuration("d", Duration.ofSeconds(1)), "medic.checks.test.d: -1m is not above zero"),
+        new Case("d = 0s", s -> s.positiveDuration("d", Duration.ofSeconds(1)), "medic.checks.test.d: 0s is not above zero"),
         new Case("z = 100 parsecs", s -> s.bytes("z", 0), "medic.checks.test.z: \"100 parsecs\" is not a size"),
         new Case("r = 2", s -> s.ratio("r", 0), "medic.checks.test.r: \"2\" is not a ratio"),
         new Case("x = 1", s -> s.string("y"), "medic.checks.test.y: missing (a value is required)"));
@@ -47,6 +51,14 @@ class SettingsTest {
     List<ConfigProblem> problems = s.problems().sorted();
     assertThat(problems).hasSize(1);
     assertThat(problems.get(0).toString()).startsWith("test.conf:1: ").contains(c.problem());
+  }
+
+  @Test
+  void aNegativeDurationGivesTheFallbackAndZeroIsZero() {
+    Settings s = TestSettings.of("neg = -1m, zero = 0s");
+
+    assertThat(s.duration("neg", Duration.ofHours(4))).isEqualTo(Duration.ofHours(4));
+    assertThat(s.duration("zero", Duration.ofHours(4))).isZero();
   }
 
   @Test

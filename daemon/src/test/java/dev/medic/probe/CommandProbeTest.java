@@ -317,6 +317,8 @@ class CommandProbeTest {
       command = []                                 | test.conf:1: medic.checks.test.command: is empty (expected the program and its arguments, e.g. ["/usr/lib/nagios/plugins/check_load", "-w", "5,4,3"])
       workdir = "/tmp"                             | test.conf:1: medic.checks.test.command: missing (a value is required: the argument vector, e.g. [
       command = "/usr/lib/nagios/check_load -w 5"  | test.conf:1: medic.checks.test.command: is not a list (expected the argument vector, run without a shell, e.g. [
+      command = ["/usr/lib/nagios/plugins/check_load -w 5,4,3"] | test.conf:1: medic.checks.test.command: "/usr/lib/nagios/plugins/check_load -w 5,4,3" is one string with spaces, run as the name of one program (no shell splits it; expected each word as its own string: command = ["/usr/lib/nagios/plugins/check_load", "-w", "5,4,3"])
+      command = ["check_http -H $HOST"]            | test.conf:1: medic.checks.test.command: "check_http -H $HOST" is a shell command line, run as the name of one program (no shell reads ;
       command = [""]                               | test.conf:1: medic.checks.test.command: starts with an empty program name
       command = [{ a = 1 }]                        | test.conf:1: medic.checks.test.command: has an item that is an object (expected strings)
       command = ["/bin/true"], comand = ["x"]      | test.conf:1: medic.checks.test.comand: unknown key (did you mean "command"?)

@@ -257,6 +257,11 @@ class CommandActionTest {
       env-allow = [PATH]                           | test.conf:1: medic.actions.test.command: missing (a value is required: the argument vector, e.g. ["/usr/local/bin/flush-cache", "--all"])
       command = []                                 | test.conf:1: medic.actions.test.command: is empty (expected the program and its arguments
       command = "/usr/bin/flush --all"             | test.conf:1: medic.actions.test.command: is not a list (expected the argument vector, run without a shell
+      command = ["systemctl restart app; rm -f /run/app.pid"] | test.conf:1: medic.actions.test.command: "systemctl restart app; rm -f /run/app.pid" is a shell command line, run as the name of one program (no shell reads ;
+      command = ["systemctl restart app"]          | test.conf:1: medic.actions.test.command: "systemctl restart app" is one string with spaces, run as the name of one program (no shell splits it; expected each word as its own string: command = ["systemctl", "restart", "app"])
+      command = ["/usr/bin/flush > /tmp/out"]      | test.conf:1: medic.actions.test.command: "/usr/bin/flush > /tmp/out" is a shell command line
+      command = ["~/bin/flush"]                    | test.conf:1: medic.actions.test.command: "~/bin/flush" is a shell command line
+      command = ["/usr/bin/curl", "-d", "a b; c"]  | 
       command = [""]                               | test.conf:1: medic.actions.test.command: starts with an empty program name
       command = ["/bin/true"], comand = ["x"]      | test.conf:1: medic.actions.test.comand: unknown key (did you mean "command"?)
       command = ["/bin/true"], workdir = "tmp"     | test.conf:1: medic.actions.test.workdir: "tmp" is not an absolute path
@@ -276,6 +281,16 @@ class CommandActionTest {
       assertThat(settings.problems().sorted()).singleElement().extracting(ConfigProblem::toString)
           .asString().startsWith(problem);
     }
+  }
+
+  @Test
+  void aProgramWhoseFileNameHasASpaceIsAProgram(Vertx vertx) throws IOException {
+    Path program = Files.writeString(tmp.resolve("flush cache"), "#!/bin/sh\n");
+    Settings settings = TestSettings.action("command = [\"" + program + "\", \"--all\"]");
+    new CommandActionType().create(settings, new ActionContext(vertx, "test", GENEROUS));
+    settings.reportUnknownKeys();
+
+    assertThat(settings.problems().sorted()).isEmpty();
   }
 
   @Test

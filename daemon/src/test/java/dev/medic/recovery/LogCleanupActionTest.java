@@ -31,6 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 15, timeUnit = TimeUnit.SECONDS)
@@ -230,6 +231,20 @@ class LogCleanupActionTest {
       paths = ["/"], older-than = 7d                   | medic.actions.test.paths: "/" is the root of the file system (refused
       paths = ["/var/log/../.."], older-than = 7d      | medic.actions.test.paths: "/var/log/../.." is the root of the file system (refused
       paths = ["//"], older-than = 7d                  | medic.actions.test.paths: "//" is the root of the file system (refused
+      paths = ["/etc"], older-than = 7d                | medic.actions.test.paths: "/etc" is a system directory (refused: every file below a root
+      paths = ["/var"], older-than = 7d                | medic.actions.test.paths: "/var" is a top-level directory (refused
+      paths = ["/usr"], older-than = 7d                | medic.actions.test.paths: "/usr" is a top-level directory (refused
+      paths = ["/home"], older-than = 7d               | medic.actions.test.paths: "/home" is a top-level directory (refused
+      paths = ["/boot"], older-than = 7d               | medic.actions.test.paths: "/boot" is a system directory (refused
+      paths = ["/root"], older-than = 7d               | medic.actions.test.paths: "/root" is a top-level directory (refused
+      paths = ["/tmp"], older-than = 7d                | medic.actions.test.paths: "/tmp" is a top-level directory (refused
+      paths = ["/var/"], older-than = 7d               | medic.actions.test.paths: "/var/" (that is "/var") is a top-level directory (refused
+      paths = ["/var/../etc"], older-than = 7d         | medic.actions.test.paths: "/var/../etc" (that is "/etc") is a system directory (refused
+      paths = ["/etc/app"], older-than = 7d            | medic.actions.test.paths: "/etc/app" is inside the system directory /etc (refused
+      paths = ["/usr/lib"], older-than = 7d            | medic.actions.test.paths: "/usr/lib" is a system directory (refused
+      paths = ["/var/lib"], older-than = 7d            | medic.actions.test.paths: "/var/lib" is a system directory (refused
+      paths = ["/home/alice"], older-than = 7d         | medic.actions.test.paths: "/home/alice" is a home directory (refused
+      paths = ["/lib64/x"], older-than = 7d            | medic.actions.test.paths: "/lib64/x" is inside the system directory /lib64 (refused
       paths = ["var/log/app"], older-than = 7d         | medic.actions.test.paths: "var/log/app" is not an absolute path
       paths = ["./logs"], older-than = 7d              | medic.actions.test.paths: "./logs" is not an absolute path
       paths = ["/var/log/app"]                         | medic.actions.test: has nothing to do (expected at least one of older-than, keep, gzip-larger-than)
@@ -239,7 +254,7 @@ class LogCleanupActionTest {
       paths = ["/var/log/app"], gzip-larger-than = lots | medic.actions.test.gzip-larger-than: "lots" is not a size
       paths = ["/var/log/app"], keep = 3, pattern = "a/*.log" | medic.actions.test.pattern: "a/*.log" is not a file name pattern
       paths = ["/var/log/app"], keep = 3, pattern = "[a"  | medic.actions.test.pattern: "[a" is not a valid glob
-      paths = ["/var/log/app"], keep = 3, active-within = -1m | medic.actions.test.active-within: is negative
+      paths = ["/var/log/app"], keep = 3, active-within = -1m | medic.actions.test.active-within: -1m is negative (expected 0s or more)
       paths = ["/var/log/app"], keep = 3, older-then = 7d | medic.actions.test.older-then: unknown key (did you mean "older-than"?)
       """)
   void configurationIsValidated(String hocon, String problem, Vertx vertx) {
@@ -249,6 +264,23 @@ class LogCleanupActionTest {
 
     assertThat(settings.problems().sorted()).singleElement().extracting(ConfigProblem::toString)
         .asString().startsWith("test.conf:1: " + problem);
+  }
+
+  @Test
+  void aRootThatIsASymbolicLinkToASystemDirectoryIsRefused(Vertx vertx) throws IOException {
+    Path link = Files.createSymbolicLink(tmp.resolve("etc-link"), Path.of("/etc"));
+    Settings settings = TestSettings.action("paths = " + list(link.toString()) + ", older-than = 7d");
+    new LogCleanupActionType().create(settings, new ActionContext(vertx, "test", GENEROUS));
+
+    assertThat(settings.problems().sorted()).singleElement().extracting(ConfigProblem::toString).asString()
+        .contains("medic.actions.test.paths: \"" + link + "\" resolves to \"/etc\", is a system directory (refused");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/var/log/app", "/var/log", "/srv/app/logs", "/opt/app/log", "/home/app/logs",
+      "/usr/local/nginx/logs", "/tmp/app", "/var/lib/docker/containers"})
+  void applicationDirectoriesAreAccepted(String root) {
+    assertThat(LogCleanupActionType.refusal(Path.of(root))).isEmpty();
   }
 
   @Test

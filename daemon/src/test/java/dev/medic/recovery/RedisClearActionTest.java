@@ -267,6 +267,10 @@ class RedisClearActionTest {
       pattern = "cache:*"                                              | medic.checks.test.uri     | missing (a value is required
       uri = "redis://127.0.0.1:6379"                                   | medic.checks.test.pattern | missing (a value is required: the keys to remove
       uri = "redis://127.0.0.1:6379", pattern = ""                     | medic.checks.test.pattern | is empty
+      uri = "redis://127.0.0.1:6379", pattern = "*"                    | medic.checks.test.pattern | "*" matches every key, which is FLUSHDB by another name (expected mode = flushdb
+      uri = "redis://127.0.0.1:6379", pattern = "?*"                   | medic.checks.test.pattern | "?*" matches every key
+      uri = "redis://127.0.0.1:6379", pattern = "**"                   | medic.checks.test.pattern | "**" matches every key
+      uri = "redis://127.0.0.1:6379", pattern = "*?*"                  | medic.checks.test.pattern | "*?*" matches every key
       uri = "redis://127.0.0.1:6379", mode = flushdb, pattern = "c:*"  | medic.checks.test.pattern | has no effect with mode = flushdb
       uri = "redis://127.0.0.1:6379", mode = flushall                  | medic.checks.test.mode    | "flushall" is not allowed (expected one of: scan, flushdb)
       uri = "redis://127.0.0.1:6379", pattern = "c:*", batch = 0       | medic.checks.test.batch   | 0 is out of range (expected 1 to 100000)
