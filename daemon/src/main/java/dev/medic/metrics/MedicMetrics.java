@@ -219,6 +219,27 @@ public final class MedicMetrics {
         .register(registry).increment(n);
   }
 
+  /**
+   * Counts an exception caught in a loop that must go on ({@code probe}: a check's run, evaluation,
+   * metrics or publishing; {@code delivery}: a channel's send; {@code repeat-scan}; {@code lease-renewal}):
+   * the loop carried on, and the log line at ERROR says what was lost.
+   */
+  public void loopError(String loop) {
+    Counter.builder("medic.loop.errors")
+        .description("Exceptions caught in a loop that went on (probe, delivery, repeat-scan, lease-renewal)")
+        .tags("loop", loop)
+        .register(registry).increment();
+  }
+
+  /** Counts a notification that could not be written to (or moved or deleted in) the outbox on disk. */
+  public void outboxWriteError(String channel) {
+    Counter.builder("medic.outbox.write.errors")
+        .description("Failed writes to the notification outbox on disk, by channel; the notification is kept "
+            + "in memory and delivered, and written again when the disk takes it")
+        .tags("channel", channel)
+        .register(registry).increment();
+  }
+
   public void schedulerLag(Duration lag) {
     schedulerLag.set(Math.max(0, lag.toNanos() / 1e9));
   }
