@@ -206,7 +206,7 @@ public final class MedicMetrics {
     budgets.clear();
   }
 
-  /** Counts notifications by channel and outcome: {@code sent}, {@code failed} (an attempt), {@code given-up}. */
+  /** Counts notifications by channel and outcome: {@code sent}, {@code failed} (an attempt), {@code given-up}, {@code dropped} (shed by the outbox cap). */
   public void notification(String channel, String outcome) {
     notification(channel, outcome, 1);
   }
@@ -214,7 +214,7 @@ public final class MedicMetrics {
   public void notification(String channel, String outcome, int n) {
     Counter.builder("medic.notifications")
         .description("Notifications by channel and outcome: sent (events delivered), failed (delivery attempts), "
-            + "given-up (events dropped after retry-for)")
+            + "given-up (events dropped after retry-for), dropped (events shed by the channel's outbox cap)")
         .tags("channel", channel, "outcome", outcome)
         .register(registry).increment(n);
   }
