@@ -117,17 +117,30 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
       config = next;
       for (CheckConfig c : next.checks().values()) {
         CheckRuntime rt = checks.get(c.name());
-        if (rt == null || !rt.config.type().equals(c.type())) {
-          // New, or the same name with a new type: reported as changed, though it starts over.
-          (rt == null ? added : changed).add(c.name());
-          if (rt != null) {
-            retire(rt);
+        try {
+          if (rt == null || !rt.config.type().equals(c.type())) {
+            // New, or the same name with a new type: reported as changed, though it starts over.
+            if (rt != null) {
+              retire(rt);
+              rt = null;
+            }
+            rt = added(c, now);
+            (checks.containsKey(c.name()) ? changed : added).add(c.name());
+            starting.add(rt);
+          } else if (!rt.config.sameSettings(c)) {
+            retune(rt, c);
+            changed.add(c.name());
           }
-          rt = added(c, now);
-          starting.add(rt);
-        } else if (!rt.config.sameSettings(c)) {
-          changed.add(c.name());
-          retune(rt, c);
+        } catch (RuntimeException | LinkageError e) {
+          // A probe that cannot be built now (its plug-in failing at run time) must not leave the
+          // reload unfinished, nor stop the other checks: this one keeps what it had, or waits.
+          log.atError().addKeyValue("check", c.name()).addKeyValue("error", String.valueOf(e)).setCause(e)
+              .log(rt == null ? "could not start the check's probe; the check is left out until the next reload"
+                  : "could not build the check's new probe; it keeps running with its previous settings");
+          metrics.loopError("probe");
+          if (rt == null) {
+            continue;
+          }
         }
         nextChecks.put(c.name(), rt);
       }

@@ -290,4 +290,47 @@ class SchedulerVerticleTest {
           ctx.completeNow();
         }))));
   }
+
+  @Test
+  @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+  void aProbeThatCannotBeBuiltAtReloadNeitherHangsTheReloadNorStopsTheOtherChecks(Vertx vertx,
+      VertxTestContext ctx) throws Exception {
+    // The 4th create is the scheduler's at the reload (1: first load, 2: start, 3: the reload's
+    // validation): a plug-in that fails at run time where it passed validation.
+    java.util.concurrent.atomic.AtomicInteger creates = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+    dev.medic.probe.ProbeType fragile = new dev.medic.probe.ProbeType() {
+      @Override
+      public String type() {
+        return "fragile";
+      }
+
+      @Override
+      public dev.medic.probe.Probe create(dev.medic.config.Settings settings, dev.medic.probe.ProbeContext context) {
+        settings.string("note", "");
+        if (creates.incrementAndGet() == 4) {
+          throw new IllegalStateException("native library not loaded");
+        }
+        return () -> {
+          runs.incrementAndGet();
+          return Future.succeededFuture(ProbeResult.ok("fine"));
+        };
+      }
+    };
+    ConfigLoader loader = new ConfigLoader(ProbeTypes.of(scripted, fragile), vertx);
+    MedicConfig first = loader.loadString("medic { checks { b { type = fragile, interval = 100ms, timeout = 50ms } } }",
+        "test.conf");
+    MedicConfig second = loader.loadString("medic { checks { b { type = fragile, note = x, interval = 100ms, "
+        + "timeout = 50ms }\n a { type = scripted, interval = 100ms, timeout = 50ms } } }", "test.conf");
+    SchedulerVerticle scheduler = new SchedulerVerticle(first, live, metrics, Clock.systemUTC());
+    vertx.deployVerticle(scheduler).compose(id -> scheduler.reconfigure(second)).onComplete(ctx.succeeding(r -> {
+      int before = runs.get();
+      vertx.setTimer(600, t -> ctx.verify(() -> {
+        assertThat(r.added()).containsExactly("a");
+        assertThat(scripted.starts("a")).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(runs.get() - before).as("b goes on with its old probe").isGreaterThanOrEqualTo(3);
+        ctx.completeNow();
+      }));
+    }));
+  }
 }
