@@ -173,9 +173,25 @@ public final class NotifierVerticle extends VerticleBase {
       Map<String, Sender> kept = new LinkedHashMap<>();
       List<Future<Void>> loading = new ArrayList<>();
       for (ChannelConfig c : next.channels().values()) {
-        Sender s = senders.remove(c.name());
+        Sender s = senders.get(c.name());
+        Channel built;
+        try {
+          built = s != null && sameChannel(s.config, c) ? null : newChannel(c);
+        } catch (RuntimeException | LinkageError e) {
+          // A channel that cannot be built now must not leave the reload unfinished (every later
+          // reload would wait for it): it keeps what it had, or waits for the next reload.
+          log.atError().addKeyValue("channel", c.name()).addKeyValue("error", String.valueOf(e)).setCause(e)
+              .log(s == null ? "could not build the new channel; it is left out until the next reload"
+                  : "could not rebuild the channel; it keeps its previous settings");
+          count(() -> metrics.loopError("delivery"));
+          if (s != null) {
+            kept.put(c.name(), senders.remove(c.name()));
+          }
+          continue;
+        }
+        senders.remove(c.name());
         if (s == null) {
-          Sender fresh = new Sender(c, newChannel(c));
+          Sender fresh = new Sender(c, built);
           s = fresh;
           loading.add(outbox.pending(c.name()).map(entries -> {
             fresh.queue.addAll(entries);
@@ -184,9 +200,9 @@ public final class NotifierVerticle extends VerticleBase {
             }
             return null;
           }));
-        } else if (!sameChannel(s.config, c)) {
+        } else if (built != null) {
           Channel old = s.channel;
-          s.channel = newChannel(c);
+          s.channel = built;
           if (s.sending) {
             s.retiring = old;
           } else {

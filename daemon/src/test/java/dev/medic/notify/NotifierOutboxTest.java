@@ -226,4 +226,45 @@ class NotifierOutboxTest {
     assertThat(calls.get()).isEqualTo(3);
     assertThat(filesIn(journalDir.resolve("outbox").resolve("ops"))).isZero();
   }
+
+  @Test
+  void aChannelThatCannotBeBuiltAtReloadKeepsItsOldSelfAndTheReloadFinishes() throws Exception {
+    // The 4th create is the notifier's at the reload (1: first load, 2: start, 3: the reload's
+    // validation): a plug-in that passed validation and fails at run time.
+    AtomicInteger creates = new AtomicInteger();
+    ChannelType fragile = new ChannelType() {
+      @Override
+      public String type() {
+        return "fragile";
+      }
+
+      @Override
+      public Channel create(Settings settings, ChannelContext context) {
+        settings.string("note", "");
+        if (creates.incrementAndGet() == 4) {
+          throw new IllegalStateException("native library not loaded");
+        }
+        return batch -> Future.succeededFuture();
+      }
+    };
+    vertx = Vertx.vertx();
+    metrics = new MedicMetrics(MedicMetrics.newRegistry());
+    ConfigLoader loader = new ConfigLoader(new Plugins(ProbeTypes.of(scripted), ActionTypes.of(),
+        ChannelTypes.of(fragile, recording)), vertx);
+    String conf = """
+        medic {
+          http.port = 0
+          journal.dir = "%s"
+          checks { app { type = scripted, interval = 30s } }
+          notify { f { type = fragile, note = "%s" }, ops { type = recording, group-wait = 10ms } }
+        }
+        """;
+    MedicConfig first = loader.loadString(conf.formatted(journalDir, "one"), "reload-test.conf");
+    daemon = Await.join(Daemon.start(vertx, first, metrics,
+        () -> loader.loadString(conf.formatted(journalDir, "two"), "reload-test.conf")));
+    io.vertx.core.json.JsonObject result = daemon.reload("test").toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    assertThat(result.getString("status")).isEqualTo("reloaded");
+    assertThat(creates.get()).isEqualTo(4);
+  }
 }
