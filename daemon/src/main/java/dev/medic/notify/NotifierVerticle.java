@@ -226,10 +226,37 @@ public final class NotifierVerticle extends VerticleBase {
       }
       senders.clear();
       senders.putAll(kept);
+      resolveRemovedChecks(next);
       startRepeatScan();
       Future.all(loading).onComplete(ar -> done.complete());
     });
     return done.future();
+  }
+
+  /**
+   * A check removed by a reload while bad is over as far as medic can tell: the channels that
+   * announced it get its resolution (DESIGN §6), and what this notifier kept about it goes.
+   */
+  private void resolveRemovedChecks(MedicConfig next) {
+    Instant now = clock.instant();
+    for (Sender s : senders.values()) {
+      for (String check : List.copyOf(s.announced.keySet())) {
+        if (next.checks().containsKey(check)) {
+          continue;
+        }
+        String was = s.announced.remove(check);
+        s.announcedAt.remove(check);
+        s.repeats.remove(check);
+        enqueue(s, event("state", check, "ok", "ok", was, "the check was removed from the configuration",
+            "RESOLVED " + check + ": removed from the configuration", now, details(check).put("removed", true)));
+      }
+    }
+    for (String check : List.copyOf(incidents.keySet())) {
+      if (!next.checks().containsKey(check)) {
+        incidents.remove(check).release();
+      }
+    }
+    takenOver.keySet().removeIf(check -> !next.checks().containsKey(check));
   }
 
   private static boolean sameChannel(ChannelConfig a, ChannelConfig b) {

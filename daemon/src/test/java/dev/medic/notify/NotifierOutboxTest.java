@@ -267,4 +267,34 @@ class NotifierOutboxTest {
     assertThat(result.getString("status")).isEqualTo("reloaded");
     assertThat(creates.get()).isEqualTo(4);
   }
+
+  @Test
+  void aBadCheckRemovedByAReloadIsResolvedWhereItWasAnnounced() throws Exception {
+    scripted.script("app", i -> Future.succeededFuture(ProbeResult.critical("refused")));
+    scripted.script("db", i -> Future.succeededFuture(ProbeResult.ok("fine")));
+    vertx = Vertx.vertx();
+    metrics = new MedicMetrics(MedicMetrics.newRegistry());
+    ConfigLoader loader = new ConfigLoader(new Plugins(ProbeTypes.of(scripted), ActionTypes.of(),
+        ChannelTypes.of(recording)), vertx);
+    String conf = """
+        medic {
+          http.port = 0
+          journal.dir = "%s"
+          fall = 1
+          checks { %s }
+          notify { ops { type = recording, group-wait = 10ms, repeat-interval = 0s } }
+        }
+        """;
+    MedicConfig first = loader.loadString(conf.formatted(journalDir,
+        "app { type = scripted, interval = 30s }\n db { type = scripted, interval = 30s }"), "reload-test.conf");
+    daemon = Await.join(Daemon.start(vertx, first, metrics,
+        () -> loader.loadString(conf.formatted(journalDir, "db { type = scripted, interval = 30s }"), "reload-test.conf")));
+    Await.until("app's critical delivered", 10_000, () -> !stateEvents().isEmpty());
+    Await.join(daemon.reload("test"));
+    Await.until("app resolved", 10_000, () -> stateEvents().stream().anyMatch(Event::resolved));
+    Event resolved = stateEvents().stream().filter(Event::resolved).findFirst().orElseThrow();
+    assertThat(resolved.check()).isEqualTo("app");
+    assertThat(resolved.previous()).isEqualTo("critical");
+    assertThat(resolved.title()).isEqualTo("RESOLVED app: removed from the configuration");
+  }
 }
