@@ -15,6 +15,8 @@ import java.util.Set;
  * @param repeatInterval re-notify a check that is still bad this often; zero for never
  * @param retryFor keep retrying an undelivered message this long, then give it up (logged)
  * @param timeout one delivery attempt's limit
+ * @param outbox what the channel's queue (in memory and in its outbox directory) may hold while
+ *     its receiver is down
  */
 public record ChannelConfig(
     String name,
@@ -25,7 +27,17 @@ public record ChannelConfig(
     Duration groupWait,
     Duration repeatInterval,
     Duration retryFor,
-    Duration timeout) {
+    Duration timeout,
+    OutboxLimits outbox) {
+
+  /**
+   * The cap on a channel's undelivered notifications: past either number the notifier sheds the
+   * least useful first (an older state of a check that has a newer one queued, then info events),
+   * counted as {@code medic_notifications_total{outcome="dropped"}}.
+   */
+  public record OutboxLimits(int maxEvents, long maxBytes) {
+    public static final OutboxLimits DEFAULT = new OutboxLimits(10_000, 32L * 1024 * 1024);
+  }
 
   public String type() {
     return channelType.type();

@@ -621,6 +621,7 @@ public final class ConfigLoader {
           "alertmanager".equals(typeName) ? Duration.ofMinutes(1) : Duration.ofHours(4));
       Duration retryFor = c.positiveDuration("retry-for", Duration.ofHours(24));
       Duration timeout = c.positiveDuration("timeout", Duration.ofSeconds(10));
+      ChannelConfig.OutboxLimits outbox = outboxLimits(c.child("outbox"));
       if (type.isEmpty()) {
         if (!typeName.isEmpty()) {
           c.problem("type", DidYouMean.unknownMessage("channel type \"" + typeName + "\"", typeName,
@@ -635,9 +636,21 @@ public final class ConfigLoader {
         c.problem("the " + typeName + " channel could not be built: " + e.getMessage());
       }
       out.put(name, new ChannelConfig(name, type.get(), c.rawObject(), Set.copyOf(severities), Set.copyOf(checks),
-          groupWait, repeat, retryFor, timeout));
+          groupWait, repeat, retryFor, timeout, outbox));
     }
     return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** {@code outbox { max-events, max-size }} of a channel: what its queue may hold while the receiver is down. */
+  private static ChannelConfig.OutboxLimits outboxLimits(Settings o) {
+    ChannelConfig.OutboxLimits d = ChannelConfig.OutboxLimits.DEFAULT;
+    int maxEvents = o.integer("max-events", d.maxEvents(), 1, 10_000_000);
+    long maxBytes = o.bytes("max-size", d.maxBytes());
+    if (maxBytes < 64 * 1024) {
+      o.problem("max-size", maxBytes + " bytes is below 64KiB (expected a size such as 32MB)");
+      maxBytes = d.maxBytes();
+    }
+    return new ChannelConfig.OutboxLimits(maxEvents, maxBytes);
   }
 
   /** Routing names real checks: a typo there would silently drop notifications. */

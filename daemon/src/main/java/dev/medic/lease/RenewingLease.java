@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 abstract class RenewingLease implements Lease {
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RenewingLease.class);
+
   private final Vertx vertx;
   private final String key;
   private final long fencingToken;
@@ -102,13 +104,25 @@ abstract class RenewingLease implements Lease {
     }
     long sent = System.nanoTime();
     long untilExpiry = Math.max(1, expiresAtNanos - sent);
-    renewOnce().timeout(untilExpiry, TimeUnit.NANOSECONDS).onComplete(ar -> {
+    Future<Boolean> renewal;
+    try {
+      renewal = renewOnce();
+    } catch (RuntimeException | LinkageError e) {
+      // Thrown out of here it would leave `renewing` set: no renewal ever again, and the lease
+      // lost silently at its ttl. A backend that throws is one that did not answer.
+      renewal = Future.failedFuture(e);
+    }
+    renewal.timeout(untilExpiry, TimeUnit.NANOSECONDS).onComplete(ar -> {
       renewing.set(false);
       if (ar.succeeded() && ar.result()) {
         if (!over) {
           expiresAtNanos = sent + ttlNanos;
         }
       } else {
+        if (!over) {
+          log.atWarn().addKeyValue("lease", key).addKeyValue("error", ar.failed() ? String.valueOf(ar.cause().getMessage())
+              : "held by another instance or gone").log("lease lost: its renewal failed; this instance no longer acts under it");
+        }
         end(true);
       }
     });

@@ -23,7 +23,9 @@ public final class Logging {
     ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
     root.setLevel(Level.toLevel(level, Level.INFO));
     if ("json".equals(format)) {
-      var appender = root.getAppender("STDERR");
+      // logback.xml puts STDERR behind an AsyncAppender (a stalled reader must not block a caller).
+      var appender = root.getAppender("ASYNC") instanceof ch.qos.logback.classic.AsyncAppender async
+          ? async.getAppender("STDERR") : root.getAppender("STDERR");
       if (appender instanceof ConsoleAppender<ILoggingEvent> console) {
         // One JSON object per line, with key/value pairs as fields, for Loki or ELK.
         JsonEncoder encoder = new JsonEncoder();

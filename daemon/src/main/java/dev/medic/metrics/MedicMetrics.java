@@ -216,7 +216,7 @@ public final class MedicMetrics {
     budgets.clear();
   }
 
-  /** Counts notifications by channel and outcome: {@code sent}, {@code failed} (an attempt), {@code given-up}. */
+  /** Counts notifications by channel and outcome: {@code sent}, {@code failed} (an attempt), {@code given-up}, {@code dropped} (shed by the outbox cap). */
   public void notification(String channel, String outcome) {
     notification(channel, outcome, 1);
   }
@@ -224,7 +224,7 @@ public final class MedicMetrics {
   public void notification(String channel, String outcome, int n) {
     Counter.builder("medic.notifications")
         .description("Notifications by channel and outcome: sent (events delivered), failed (delivery attempts), "
-            + "given-up (events dropped after retry-for)")
+            + "given-up (events dropped after retry-for), dropped (events shed by the channel's outbox cap)")
         .tags("channel", channel, "outcome", outcome)
         .register(registry).increment(n);
   }
@@ -275,6 +275,27 @@ public final class MedicMetrics {
     Counter.builder("medic.api.requests.rejected")
         .description("API requests answered 503 because a limit was reached, by reason: max-event-clients, busy")
         .tags("reason", reason)
+        .register(registry).increment();
+  }
+
+  /**
+   * Counts an exception caught in a loop that must go on ({@code probe}: a check's run, evaluation,
+   * metrics or publishing; {@code delivery}: a channel's send; {@code repeat-scan}; {@code lease-renewal}):
+   * the loop carried on, and the log line at ERROR says what was lost.
+   */
+  public void loopError(String loop) {
+    Counter.builder("medic.loop.errors")
+        .description("Exceptions caught in a loop that went on (probe, delivery, repeat-scan, lease-renewal)")
+        .tags("loop", loop)
+        .register(registry).increment();
+  }
+
+  /** Counts a notification that could not be written to (or moved or deleted in) the outbox on disk. */
+  public void outboxWriteError(String channel) {
+    Counter.builder("medic.outbox.write.errors")
+        .description("Failed writes to the notification outbox on disk, by channel; the notification is kept "
+            + "in memory and delivered, and written again when the disk takes it")
+        .tags("channel", channel)
         .register(registry).increment();
   }
 

@@ -94,6 +94,14 @@ public final class NotifierVerticle extends VerticleBase {
     /** A channel replaced by a reload during a send: closed when that send ends. */
     Channel retiring;
     final List<Outbox.Entry> queue = new ArrayList<>();
+    /** The entries of {@link #queue} being sent now (by identity): never shed, never rewritten meanwhile. */
+    final java.util.Set<Outbox.Entry> inFlight = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** Entries of the queue that the outbox could not take (a full disk) are being written again. */
+    boolean persisting;
+    /** Notifications shed by the cap since the last log line about it, and when that was. */
+    int shedSinceLog;
+    long shedLoggedAtNanos;
+    boolean shedLogged;
     /** Per check: the bad severity last announced, and when (for repeat-interval). */
     final Map<String, String> announced = new HashMap<>();
     final Map<String, Instant> announcedAt = new HashMap<>();
@@ -165,9 +173,25 @@ public final class NotifierVerticle extends VerticleBase {
       Map<String, Sender> kept = new LinkedHashMap<>();
       List<Future<Void>> loading = new ArrayList<>();
       for (ChannelConfig c : next.channels().values()) {
-        Sender s = senders.remove(c.name());
+        Sender s = senders.get(c.name());
+        Channel built;
+        try {
+          built = s != null && sameChannel(s.config, c) ? null : newChannel(c);
+        } catch (RuntimeException | LinkageError e) {
+          // A channel that cannot be built now must not leave the reload unfinished (every later
+          // reload would wait for it): it keeps what it had, or waits for the next reload.
+          log.atError().addKeyValue("channel", c.name()).addKeyValue("error", String.valueOf(e)).setCause(e)
+              .log(s == null ? "could not build the new channel; it is left out until the next reload"
+                  : "could not rebuild the channel; it keeps its previous settings");
+          count(() -> metrics.loopError("delivery"));
+          if (s != null) {
+            kept.put(c.name(), senders.remove(c.name()));
+          }
+          continue;
+        }
+        senders.remove(c.name());
         if (s == null) {
-          Sender fresh = new Sender(c, newChannel(c));
+          Sender fresh = new Sender(c, built);
           s = fresh;
           loading.add(outbox.pending(c.name()).map(entries -> {
             fresh.queue.addAll(entries);
@@ -176,9 +200,9 @@ public final class NotifierVerticle extends VerticleBase {
             }
             return null;
           }));
-        } else if (!sameChannel(s.config, c)) {
+        } else if (built != null) {
           Channel old = s.channel;
-          s.channel = newChannel(c);
+          s.channel = built;
           if (s.sending) {
             s.retiring = old;
           } else {
@@ -202,10 +226,37 @@ public final class NotifierVerticle extends VerticleBase {
       }
       senders.clear();
       senders.putAll(kept);
+      resolveRemovedChecks(next);
       startRepeatScan();
       Future.all(loading).onComplete(ar -> done.complete());
     });
     return done.future();
+  }
+
+  /**
+   * A check removed by a reload while bad is over as far as medic can tell: the channels that
+   * announced it get its resolution (DESIGN §6), and what this notifier kept about it goes.
+   */
+  private void resolveRemovedChecks(MedicConfig next) {
+    Instant now = clock.instant();
+    for (Sender s : senders.values()) {
+      for (String check : List.copyOf(s.announced.keySet())) {
+        if (next.checks().containsKey(check)) {
+          continue;
+        }
+        String was = s.announced.remove(check);
+        s.announcedAt.remove(check);
+        s.repeats.remove(check);
+        enqueue(s, event("state", check, "ok", "ok", was, "the check was removed from the configuration",
+            "RESOLVED " + check + ": removed from the configuration", now, details(check).put("removed", true)));
+      }
+    }
+    for (String check : List.copyOf(incidents.keySet())) {
+      if (!next.checks().containsKey(check)) {
+        incidents.remove(check).release();
+      }
+    }
+    takenOver.keySet().removeIf(check -> !next.checks().containsKey(check));
   }
 
   private static boolean sameChannel(ChannelConfig a, ChannelConfig b) {
@@ -213,7 +264,11 @@ public final class NotifierVerticle extends VerticleBase {
   }
 
   private void close(Channel channel) {
-    channel.close().onFailure(e -> log.atDebug().addKeyValue("error", e.getMessage()).log("channel close failed"));
+    try {
+      channel.close().onFailure(e -> log.atDebug().addKeyValue("error", e.getMessage()).log("channel close failed"));
+    } catch (RuntimeException e) {
+      log.atWarn().addKeyValue("error", String.valueOf(e)).log("channel close failed");
+    }
   }
 
   /** Tells the channels about the daemon itself (config reloaded, reload failed), from any thread. */
@@ -466,23 +521,124 @@ public final class NotifierVerticle extends VerticleBase {
 
   private void enqueue(Sender s, Event e) {
     outbox.put(s.config.name(), e).onComplete(ar -> {
+      Outbox.Entry entry;
       if (ar.failed()) {
-        // The outbox is the promise not to lose anything: say loudly that it could not keep it.
+        // The outbox is the promise not to lose anything. It cannot keep this one on disk now (a
+        // full disk, most likely), so it waits in memory: delivered all the same, and written again
+        // at the next attempt, once the disk takes it. Only a stop of medic before then loses it.
         log.atError().addKeyValue("channel", s.config.name()).addKeyValue("check", e.check())
-            .addKeyValue("error", ar.cause().getMessage()).log("could not write a notification to the outbox");
-        metrics.notification(s.config.name(), "failed");
-        return;
+            .addKeyValue("error", String.valueOf(ar.cause().getMessage()))
+            .log("could not write a notification to the outbox; keeping it in memory and delivering it");
+        count(() -> metrics.outboxWriteError(s.config.name()));
+        entry = Outbox.Entry.inMemory(e);
+      } else {
+        entry = ar.result();
       }
-      s.queue.add(ar.result());
+      s.queue.add(entry);
+      shed(s);
       if (s.timer < 0 && !s.sending) {
         schedule(s, s.config.groupWait());
       }
     });
   }
 
+  /** Keeps the channel's queue within {@code outbox.max-events} and {@code max-size}; see {@link Shedding}. */
+  private void shed(Sender s) {
+    List<Outbox.Entry> victims = Shedding.victims(s.queue, s.inFlight, s.config.outbox());
+    if (victims.isEmpty()) {
+      return;
+    }
+    java.util.Set<Outbox.Entry> gone = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    gone.addAll(victims);
+    s.queue.removeIf(gone::contains);
+    outbox.delivered(victims).onFailure(err -> log.atWarn().addKeyValue("channel", s.config.name())
+        .addKeyValue("error", String.valueOf(err.getMessage())).log("could not delete shed notifications from the outbox"));
+    count(() -> metrics.notification(s.config.name(), "dropped", victims.size()));
+    s.shedSinceLog += victims.size();
+    long now = System.nanoTime();
+    // Loud, but one line a minute: a receiver down for days must not flood the log as well.
+    if (!s.shedLogged || now - s.shedLoggedAtNanos > java.util.concurrent.TimeUnit.MINUTES.toNanos(1)) {
+      Outbox.Entry first = victims.get(0);
+      log.atWarn().addKeyValue("channel", s.config.name()).addKeyValue("check", first.event().check())
+          .addKeyValue("dropped", s.shedSinceLog).addKeyValue("queued", s.queue.size())
+          .log("undelivered notifications over the channel's outbox limit (max-events " + s.config.outbox().maxEvents()
+              + ", max-size " + s.config.outbox().maxBytes() + " bytes): dropped the oldest that a newer state of "
+              + "the same check supersedes, then info events; each check's latest state is kept");
+      s.shedSinceLog = 0;
+      s.shedLoggedAtNanos = now;
+      s.shedLogged = true;
+    }
+  }
+
+  /** Writes again what the outbox could not take before; quiet while the disk is still full. */
+  private void persistAgain(Sender s) {
+    if (s.persisting) {
+      return;
+    }
+    List<Outbox.Entry> waiting = s.queue.stream().filter(e -> !e.onDisk() && !s.inFlight.contains(e)).toList();
+    if (waiting.isEmpty()) {
+      return;
+    }
+    s.persisting = true;
+    List<Future<Outbox.Entry>> writes = new ArrayList<>();
+    for (Outbox.Entry e : waiting) {
+      writes.add(outbox.put(s.config.name(), e.event()));
+    }
+    Future.join(writes).onComplete(ar -> {
+      s.persisting = false;
+      int written = 0;
+      List<Outbox.Entry> orphans = new ArrayList<>();
+      for (int i = 0; i < waiting.size(); i++) {
+        Future<Outbox.Entry> w = writes.get(i);
+        if (w.failed()) {
+          continue;
+        }
+        int at = indexOf(s.queue, waiting.get(i));
+        if (at < 0 || s.inFlight.contains(waiting.get(i))) {
+          orphans.add(w.result()); // delivered or shed meanwhile: its file is not needed
+        } else {
+          s.queue.set(at, w.result());
+          written++;
+        }
+      }
+      if (!orphans.isEmpty()) {
+        outbox.delivered(orphans);
+      }
+      if (written > 0) {
+        log.atWarn().addKeyValue("channel", s.config.name()).addKeyValue("events", written)
+            .addKeyValue("check", waiting.get(0).event().check())
+            .log("the outbox takes writes again: notifications kept in memory are on disk now");
+      }
+    });
+  }
+
+  private static int indexOf(List<Outbox.Entry> queue, Outbox.Entry entry) {
+    for (int i = 0; i < queue.size(); i++) {
+      if (queue.get(i) == entry) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** A meter that fails must not stop a delivery loop; the loop's own log lines still tell. */
+  private static void count(Runnable meter) {
+    try {
+      meter.run();
+    } catch (RuntimeException e) {
+      log.atDebug().addKeyValue("error", String.valueOf(e)).log("could not update a notification meter");
+    }
+  }
+
   /** Re-announces checks that are still bad after repeat-interval (and keeps Alertmanager's alerts alive). */
   private void repeatStillBad() {
-    takeOverOrphanedIncidents();
+    try {
+      takeOverOrphanedIncidents();
+    } catch (RuntimeException e) {
+      log.atError().addKeyValue("error", String.valueOf(e)).setCause(e)
+          .log("could not look for orphaned shared incidents; trying again at the next scan");
+      count(() -> metrics.loopError("repeat-scan"));
+    }
     Instant now = clock.instant();
     for (Sender s : senders.values()) {
       Duration every = s.config.repeatInterval();
@@ -491,27 +647,44 @@ public final class NotifierVerticle extends VerticleBase {
       }
       for (Map.Entry<String, Instant> a : new ArrayList<>(s.announcedAt.entrySet())) {
         String check = a.getKey();
-        CheckRuntime rt = live.find(check).orElse(null);
-        if (rt == null || now.isBefore(a.getValue().plus(every))) {
-          continue;
+        try {
+          repeatIfDue(s, check, a.getValue(), every, now);
+        } catch (RuntimeException e) {
+          // One check's trouble must not end the scan for the others, nor the next scans.
+          log.atError().addKeyValue("channel", s.config.name()).addKeyValue("check", check)
+              .addKeyValue("error", String.valueOf(e)).setCause(e).log("could not repeat a still-bad check");
+          count(() -> metrics.loopError("repeat-scan"));
         }
-        String status = rt.state().status().label();
-        if ("ok".equals(status)) {
-          continue;
-        }
-        if (maintenance.covering(check, now).isPresent() || !live.suppressedBy(check).isEmpty()) {
-          continue;
-        }
-        int n = s.repeats.merge(check, 1, Integer::sum);
-        ProbeResult r = rt.state().lastResult();
-        String message = r == null ? "still " + status : r.message();
-        Event e = event("state", check, Routing.severityOf(status), status, status, message,
-            "STILL " + status.toUpperCase(Locale.ROOT) + " " + check + ": " + message, now,
-            details(check).put("repeat", n).put("since", rt.state().since().toString()));
-        s.announcedAt.put(check, now);
-        enqueue(s, e);
       }
     }
+  }
+
+  private void repeatIfDue(Sender s, String check, Instant last, Duration every, Instant now) {
+    CheckRuntime rt = live.find(check).orElse(null);
+    if (rt == null || now.isBefore(last.plus(every))) {
+      return;
+    }
+    String status = rt.state().status().label();
+    if ("ok".equals(status)) {
+      return;
+    }
+    if (maintenance.covering(check, now).isPresent() || !live.suppressedBy(check).isEmpty()) {
+      return;
+    }
+    if (s.queue.stream().anyMatch(q -> "state".equals(q.event().kind()) && check.equals(q.event().check()))) {
+      // The receiver has not had the check's last state yet: a reminder on top adds nothing
+      // but a queue that grows while the receiver is down.
+      s.announcedAt.put(check, now);
+      return;
+    }
+    int n = s.repeats.merge(check, 1, Integer::sum);
+    ProbeResult r = rt.state().lastResult();
+    String message = r == null ? "still " + status : r.message();
+    Event e = event("state", check, Routing.severityOf(status), status, status, message,
+        "STILL " + status.toUpperCase(Locale.ROOT) + " " + check + ": " + message, now,
+        details(check).put("repeat", n).put("since", rt.state().since().toString()));
+    s.announcedAt.put(check, now);
+    enqueue(s, e);
   }
 
   // ---- delivery -----------------------------------------------------------------------------------
@@ -528,6 +701,22 @@ public final class NotifierVerticle extends VerticleBase {
     if (s.sending || s.queue.isEmpty()) {
       return;
     }
+    try {
+      deliverNow(s);
+    } catch (RuntimeException | LinkageError | StackOverflowError e) {
+      // Whatever went wrong, the channel's loop goes on: retried after the usual back-off.
+      s.sending = false;
+      s.inFlight.clear();
+      s.failures++;
+      log.atError().addKeyValue("channel", s.config.name()).addKeyValue("check", s.queue.get(0).event().check())
+          .addKeyValue("error", String.valueOf(e)).setCause(e).log("notification delivery failed unexpectedly; retrying");
+      count(() -> metrics.loopError("delivery"));
+      schedule(s, backoff(s.failures));
+    }
+  }
+
+  private void deliverNow(Sender s) {
+    persistAgain(s);
     Instant now = clock.instant();
     List<Outbox.Entry> expired = new ArrayList<>();
     for (Outbox.Entry e : s.queue) {
@@ -537,8 +726,9 @@ public final class NotifierVerticle extends VerticleBase {
     }
     if (!expired.isEmpty()) {
       s.queue.removeAll(expired);
-      outbox.givenUp(expired);
-      metrics.notification(s.config.name(), "given-up", expired.size());
+      outbox.givenUp(expired).onFailure(err -> log.atWarn().addKeyValue("channel", s.config.name())
+          .addKeyValue("error", String.valueOf(err.getMessage())).log("could not move given-up notifications aside"));
+      count(() -> metrics.notification(s.config.name(), "given-up", expired.size()));
       log.atError().addKeyValue("channel", s.config.name()).addKeyValue("events", expired.size())
           .log("gave up notifications after retrying for " + s.config.retryFor().toHours() + "h; kept in outbox/given-up");
     }
@@ -548,17 +738,23 @@ public final class NotifierVerticle extends VerticleBase {
     List<Outbox.Entry> batch = List.copyOf(s.queue.subList(0, Math.min(BATCH, s.queue.size())));
     List<Event> events = batch.stream().map(Outbox.Entry::event).toList();
     s.sending = true;
+    s.inFlight.addAll(batch);
     bounded(s, events).onComplete(ar -> {
       s.sending = false;
+      s.inFlight.clear();
       if (s.retiring != null) {
         close(s.retiring);
         s.retiring = null;
       }
       if (ar.succeeded()) {
         s.failures = 0;
-        s.queue.removeAll(batch);
-        metrics.notification(s.config.name(), "sent", batch.size());
-        outbox.delivered(batch);
+        java.util.Set<Outbox.Entry> sent = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        sent.addAll(batch);
+        s.queue.removeIf(sent::contains);
+        count(() -> metrics.notification(s.config.name(), "sent", batch.size()));
+        outbox.delivered(batch).onFailure(err -> log.atWarn().addKeyValue("channel", s.config.name())
+            .addKeyValue("error", String.valueOf(err.getMessage()))
+            .log("could not delete delivered notifications from the outbox; they may be sent again after a restart"));
         log.atInfo().addKeyValue("channel", s.config.name()).addKeyValue("events", batch.size())
             .addKeyValue("check", events.get(0).check()).log("notification delivered");
         if (!s.queue.isEmpty()) {
@@ -566,7 +762,7 @@ public final class NotifierVerticle extends VerticleBase {
         }
       } else {
         s.failures++;
-        metrics.notification(s.config.name(), "failed");
+        count(() -> metrics.notification(s.config.name(), "failed"));
         Duration wait = backoff(s.failures);
         log.atWarn().addKeyValue("channel", s.config.name()).addKeyValue("events", batch.size())
             .addKeyValue("attempt", s.failures).addKeyValue("error", ar.cause().getMessage())
@@ -583,7 +779,10 @@ public final class NotifierVerticle extends VerticleBase {
     Future<Void> f;
     try {
       f = s.channel.send(events);
-    } catch (RuntimeException e) {
+      if (f == null) {
+        f = Future.failedFuture(new IllegalStateException("the " + s.config.type() + " channel returned no future"));
+      }
+    } catch (RuntimeException | LinkageError | StackOverflowError e) {
       f = Future.failedFuture(e);
     }
     f.onComplete(ar -> {

@@ -8,9 +8,9 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 
 /**
- * Runs a probe under a hard deadline: whatever the probe does — hang, throw, fail its future —
- * the caller gets a result by {@code timeout} plus a short grace, and a broken probe becomes a
- * critical result naming the cause.
+ * Runs a probe under a hard deadline: whatever the probe does — hang, throw (even an Error), fail
+ * its future, return null or a result without a status — the caller gets a result by
+ * {@code timeout} plus a short grace, and a broken probe becomes a critical result naming the cause.
  */
 public final class ProbeDeadline {
 
@@ -28,16 +28,22 @@ public final class ProbeDeadline {
     Future<ProbeResult> probed;
     try {
       probed = probe.run();
-    } catch (RuntimeException e) {
+      if (probed == null) {
+        probed = Future.failedFuture(new IllegalStateException("the probe returned no future"));
+      }
+    } catch (Throwable e) {
+      // Also an Error (a plug-in built against other classes, a StackOverflowError): thrown out of
+      // here it would leave the check marked running, never to be probed again.
       probed = Future.failedFuture(e);
     }
     probed.onComplete(ar -> {
       vertx.cancelTimer(timer);
       ProbeResult r;
-      if (ar.succeeded() && ar.result() != null) {
+      if (ar.succeeded() && ar.result() != null && ar.result().status() != null) {
         r = ar.result();
       } else {
-        Throwable cause = ar.failed() ? ar.cause() : new IllegalStateException("the probe gave no result");
+        Throwable cause = ar.failed() ? ar.cause() : new IllegalStateException(ar.result() == null
+            ? "the probe gave no result" : "the probe gave a result without a status");
         String m = cause.getMessage();
         r = ProbeResult.critical("probe failed: " + (m == null || m.isBlank() ? cause.getClass().getSimpleName() : m));
       }

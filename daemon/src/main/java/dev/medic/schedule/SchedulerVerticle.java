@@ -117,17 +117,30 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
       config = next;
       for (CheckConfig c : next.checks().values()) {
         CheckRuntime rt = checks.get(c.name());
-        if (rt == null || !rt.config.type().equals(c.type())) {
-          // New, or the same name with a new type: reported as changed, though it starts over.
-          (rt == null ? added : changed).add(c.name());
-          if (rt != null) {
-            retire(rt);
+        try {
+          if (rt == null || !rt.config.type().equals(c.type())) {
+            // New, or the same name with a new type: reported as changed, though it starts over.
+            if (rt != null) {
+              retire(rt);
+              rt = null;
+            }
+            rt = added(c, now);
+            (checks.containsKey(c.name()) ? changed : added).add(c.name());
+            starting.add(rt);
+          } else if (!rt.config.sameSettings(c)) {
+            retune(rt, c);
+            changed.add(c.name());
           }
-          rt = added(c, now);
-          starting.add(rt);
-        } else if (!rt.config.sameSettings(c)) {
-          changed.add(c.name());
-          retune(rt, c);
+        } catch (RuntimeException | LinkageError e) {
+          // A probe that cannot be built now (its plug-in failing at run time) must not leave the
+          // reload unfinished, nor stop the other checks: this one keeps what it had, or waits.
+          log.atError().addKeyValue("check", c.name()).addKeyValue("error", String.valueOf(e)).setCause(e)
+              .log(rt == null ? "could not start the check's probe; the check is left out until the next reload"
+                  : "could not build the check's new probe; it keeps running with its previous settings");
+          metrics.loopError("probe");
+          if (rt == null) {
+            continue;
+          }
         }
         nextChecks.put(c.name(), rt);
       }
@@ -179,7 +192,8 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
     if (rt.running) {
       rt.retiring.add(probe);
     } else {
-      probe.close().onFailure(e -> log.atDebug().addKeyValue("check", rt.name()).log("probe close failed"));
+      guarded(rt, "close a replaced probe", () -> probe.close()
+          .onFailure(e -> log.atDebug().addKeyValue("check", rt.name()).log("probe close failed")));
     }
   }
 
@@ -254,9 +268,29 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
     long delayMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(dueNanos - System.nanoTime()));
     rt.timerId = vertx.setTimer(delayMs, id -> {
       long now = System.nanoTime();
-      metrics.schedulerLag(Duration.ofNanos(now - rt.dueNanos));
+      guarded(rt, "record the scheduler lag", () -> metrics.schedulerLag(Duration.ofNanos(now - rt.dueNanos)));
       run(rt, now);
     });
+  }
+
+  /**
+   * Runs one step of a check's run that must not end its timer chain: an exception is logged at
+   * ERROR with the check, counted in {@code medic_loop_errors_total{loop="probe"}}, and the run goes on.
+   */
+  private boolean guarded(CheckRuntime rt, String what, Runnable step) {
+    try {
+      step.run();
+      return true;
+    } catch (RuntimeException | LinkageError | StackOverflowError e) {
+      log.atError().addKeyValue("check", rt.name()).addKeyValue("error", String.valueOf(e))
+          .setCause(e).log("could not " + what + "; the check goes on being probed");
+      try {
+        metrics.loopError("probe");
+      } catch (RuntimeException ignored) {
+        // the log line above is the report
+      }
+      return false;
+    }
   }
 
   private Future<Void> run(CheckRuntime rt, long startedNanos) {
@@ -265,13 +299,16 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
     }
     rt.running = true;
     rt.reprobeRequested = false;
+    // ProbeDeadline never throws and always completes; finish() guards each of its steps, so the
+    // onComplete below always runs and always schedules the next run.
     return ProbeDeadline.run(vertx, rt.probe, rt.config.type(), rt.config.timeout()).map(result -> {
-      finish(rt, result, startedNanos);
+      guarded(rt, "record the probe's result", () -> finish(rt, result, startedNanos));
       return (Void) null;
     }).onComplete(ar -> {
       rt.running = false;
       for (Probe old : rt.retiring) {
-        old.close().onFailure(e -> log.atDebug().addKeyValue("check", rt.name()).log("probe close failed"));
+        guarded(rt, "close a replaced probe", () -> old.close()
+            .onFailure(e -> log.atDebug().addKeyValue("check", rt.name()).log("probe close failed")));
       }
       rt.retiring.clear();
       if (rt.stopped) {
@@ -289,18 +326,35 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
   private void finish(CheckRuntime rt, ProbeResult result, long startedNanos) {
     Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
     CheckState prev = rt.state();
-    Evaluator.Outcome outcome = Evaluator.apply(rt.name(), rt.config.rules(), prev, result, clock.instant());
+    Instant now = clock.instant();
+    Evaluator.Outcome evaluated;
+    try {
+      evaluated = Evaluator.apply(rt.name(), rt.config.rules(), prev, result, now);
+    } catch (RuntimeException e) {
+      // A bug, or a result no rule foresaw: the check must not freeze at its last state. It
+      // becomes unknown (medic cannot judge), which is published and alerted like any change.
+      log.atError().addKeyValue("check", rt.name()).addKeyValue("error", String.valueOf(e)).setCause(e)
+          .log("could not evaluate the probe's result; the check is unknown until a result can be");
+      metrics.loopError("probe");
+      evaluated = Evaluator.apply(rt.name(), rt.config.rules(), prev,
+          ProbeResult.unknown("medic could not evaluate the probe's result: " + e).withLatency(result.latency()), now);
+    }
+    Evaluator.Outcome outcome = evaluated;
     CheckState next = outcome.state();
     rt.state(next);
     rt.recordLatency(result.latency().toNanos() / 1e9);
+    // Publishing first: recovery and the notifier must hear of a change even if a meter fails.
+    for (StateChange change : outcome.changes()) {
+      guarded(rt, "publish a state change", () -> {
+        List<String> suppressedBy = live.suppressedBy(rt.name());
+        logChange(rt, change, suppressedBy);
+        vertx.eventBus().publish(Bus.STATE, toJson(rt, change, suppressedBy));
+      });
+    }
     String outcomeLabel = result.message() != null && result.message().startsWith("timed out after")
         ? "timeout" : next.lastResult().status().label();
-    metrics.probed(rt.name(), took, outcomeLabel, next.lastResult().measurements());
-    for (StateChange change : outcome.changes()) {
-      List<String> suppressedBy = live.suppressedBy(rt.name());
-      logChange(rt, change, suppressedBy);
-      vertx.eventBus().publish(Bus.STATE, toJson(rt, change, suppressedBy));
-    }
+    guarded(rt, "update the check's metrics", () -> metrics.probed(rt.name(), took, outcomeLabel,
+        next.lastResult().measurements()));
     if (next.unconfirmed() && !prev.unconfirmed()) {
       log.atInfo().addKeyValue("check", rt.name()).addKeyValue("status", next.status())
           .addKeyValue("result", next.lastStatus()).addKeyValue("message", next.lastResult().message())

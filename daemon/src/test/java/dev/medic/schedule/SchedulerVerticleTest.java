@@ -230,4 +230,107 @@ class SchedulerVerticleTest {
           ctx.completeNow();
         }))));
   }
+
+  // ---- the per-check timer chain goes on whatever a run throws (issue 12, beyond the list) ------------
+
+  @Test
+  @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+  void aProbeThatThrowsAnErrorOrReturnsNothingIsProbedAgainAndAgain(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    // A plug-in probe built against other classes throws a LinkageError; a buggy one returns null
+    // or a result without a status. Each is a critical result, and the check keeps its timer.
+    scripted.script("error", i -> {
+      throw new NoClassDefFoundError("org/example/Gone");
+    });
+    scripted.script("nothing", i -> null);
+    scripted.script("nostatus", i -> Future.succeededFuture(new ProbeResult(null, "?", null, Map.of())));
+    deploy(vertx, "error { type = scripted, interval = 100ms, timeout = 50ms }\n"
+        + "nothing { type = scripted, interval = 100ms, timeout = 50ms }\n"
+        + "nostatus { type = scripted, interval = 100ms, timeout = 50ms }", "startup-spread = 0s")
+        .onComplete(ctx.succeeding(id -> vertx.setTimer(1000, t -> ctx.verify(() -> {
+          for (String check : List.of("error", "nothing", "nostatus")) {
+            assertThat(scripted.starts(check)).as("runs of %s", check).hasSizeGreaterThanOrEqualTo(5);
+            assertThat(live.find(check).orElseThrow().state().status()).as(check).isEqualTo(Status.CRITICAL);
+          }
+          assertThat(live.find("error").orElseThrow().state().lastResult().message())
+              .isEqualTo("probe failed: org/example/Gone");
+          assertThat(live.find("nothing").orElseThrow().state().lastResult().message())
+              .isEqualTo("probe failed: the probe returned no future");
+          assertThat(live.find("nostatus").orElseThrow().state().lastResult().message())
+              .isEqualTo("probe failed: the probe gave a result without a status");
+          ctx.completeNow();
+        }))));
+  }
+
+  @Test
+  @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+  void aFailingMeterNeitherStopsTheCheckNorHidesItsStateChanges(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    // A registry that refuses the probe counter: every metrics.probed() throws.
+    metrics.registry().config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
+      @Override
+      public io.micrometer.core.instrument.Meter.Id map(io.micrometer.core.instrument.Meter.Id id) {
+        if (id.getName().equals("medic.probes")) {
+          throw new IllegalStateException("meter registry refused medic.probes");
+        }
+        return id;
+      }
+    });
+    scripted.script("m", i -> Future.succeededFuture(i <= 2 ? ProbeResult.ok("fine") : ProbeResult.critical("down")));
+    List<String> changes = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Bus.STATE, msg -> changes.add(msg.body().getString("to")));
+    deploy(vertx, "m { type = scripted, interval = 100ms, timeout = 50ms, retry-interval = 50ms, fall = 1 }",
+        "startup-spread = 0s").onComplete(ctx.succeeding(id -> vertx.setTimer(900, t -> ctx.verify(() -> {
+          assertThat(scripted.starts("m")).hasSizeGreaterThanOrEqualTo(5);
+          // Recovery and the notifier heard both the first result and the outage.
+          assertThat(changes).containsExactly("ok", "critical");
+          assertThat(live.find("m").orElseThrow().state().status()).isEqualTo(Status.CRITICAL);
+          assertThat(metrics.scrape()).containsPattern("medic_loop_errors_total\\{loop=\"probe\"} [5-9]|"
+              + "medic_loop_errors_total\\{loop=\"probe\"} [1-9][0-9]");
+          ctx.completeNow();
+        }))));
+  }
+
+  @Test
+  @Timeout(value = 10, timeUnit = TimeUnit.SECONDS)
+  void aProbeThatCannotBeBuiltAtReloadNeitherHangsTheReloadNorStopsTheOtherChecks(Vertx vertx,
+      VertxTestContext ctx) throws Exception {
+    // The 4th create is the scheduler's at the reload (1: first load, 2: start, 3: the reload's
+    // validation): a plug-in that fails at run time where it passed validation.
+    java.util.concurrent.atomic.AtomicInteger creates = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+    dev.medic.probe.ProbeType fragile = new dev.medic.probe.ProbeType() {
+      @Override
+      public String type() {
+        return "fragile";
+      }
+
+      @Override
+      public dev.medic.probe.Probe create(dev.medic.config.Settings settings, dev.medic.probe.ProbeContext context) {
+        settings.string("note", "");
+        if (creates.incrementAndGet() == 4) {
+          throw new IllegalStateException("native library not loaded");
+        }
+        return () -> {
+          runs.incrementAndGet();
+          return Future.succeededFuture(ProbeResult.ok("fine"));
+        };
+      }
+    };
+    ConfigLoader loader = new ConfigLoader(ProbeTypes.of(scripted, fragile), vertx);
+    MedicConfig first = loader.loadString("medic { checks { b { type = fragile, interval = 100ms, timeout = 50ms } } }",
+        "test.conf");
+    MedicConfig second = loader.loadString("medic { checks { b { type = fragile, note = x, interval = 100ms, "
+        + "timeout = 50ms }\n a { type = scripted, interval = 100ms, timeout = 50ms } } }", "test.conf");
+    SchedulerVerticle scheduler = new SchedulerVerticle(first, live, metrics, Clock.systemUTC());
+    vertx.deployVerticle(scheduler).compose(id -> scheduler.reconfigure(second)).onComplete(ctx.succeeding(r -> {
+      int before = runs.get();
+      vertx.setTimer(600, t -> ctx.verify(() -> {
+        assertThat(r.added()).containsExactly("a");
+        assertThat(scripted.starts("a")).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(runs.get() - before).as("b goes on with its old probe").isGreaterThanOrEqualTo(3);
+        ctx.completeNow();
+      }));
+    }));
+  }
 }

@@ -72,6 +72,10 @@ public final class ScriptedProbeType implements ProbeType {
       Function<Integer, Future<ProbeResult>> script = scripts.getOrDefault(check, i -> Future.succeededFuture(
           ProbeResult.ok("fine")));
       Future<ProbeResult> f = script.apply(runs.incrementAndGet());
+      if (f == null) {
+        now.decrementAndGet();
+        return null; // a broken probe, as the script asked
+      }
       return f.onComplete(ar -> now.decrementAndGet());
     };
   }
