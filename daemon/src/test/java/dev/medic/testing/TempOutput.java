@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
- * Watches the temporary files medic writes program output to ({@code medic-process-*} under
- * java.io.tmpdir) and keeps the largest size any of them reached while watched. Other test JVMs on
+ * Watches the temporary files medic writes program output to ({@code medic-process-*} in the
+ * temporary directory) and keeps the largest size any of them reached while watched. Other test JVMs on
  * the machine may write such files too: compare with a bound far below what a flood writes.
  */
 public final class TempOutput {
@@ -37,8 +37,18 @@ public final class TempOutput {
     return largest.get();
   }
 
+  /**
+   * Where Files.createTempFile writes: the java.io.tmpdir the JVM started with, which the
+   * property surefire sets later does not change.
+   */
+  private static Path tempDir() throws IOException {
+    Path probe = Files.createTempFile("medic-temp-output-", "");
+    Files.delete(probe);
+    return probe.getParent();
+  }
+
   private void sample() {
-    try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+    try (Stream<Path> files = Files.list(tempDir())) {
       files.filter(p -> p.getFileName().toString().startsWith("medic-process-")).forEach(p -> {
         try {
           largest.accumulateAndGet(Files.size(p), Math::max);
