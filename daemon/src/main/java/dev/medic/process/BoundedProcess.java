@@ -29,15 +29,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * So a hundred slow programs hold no worker pool hostage.
  *
  * <p>Output is bounded where it is written, not where it is read. Stdout (with stderr, when
- * merged) goes through a kernel pipe into a small sink process, {@code head -c LIMIT+1 > file;
- * exec cat > /dev/null}: the temporary file never holds more than one byte past what is read, the
+ * merged) goes through a kernel pipe into a small sink process, {@code dd bs=1 count=LIMIT+1
+ * of=file; exec cat > /dev/null}: the temporary file never holds more than one byte past what is read, the
  * rest is discarded by {@code cat} outside medic's heap, and the program is neither slowed nor
  * killed for talking too much (a recovery script that prints a long log still finishes its work).
  * This was chosen over pipes drained by medic's own threads: those would hold a thread per running
  * program (or poll), and the JDK copies whatever is left in a pipe onto its heap when the program
  * exits. Stderr kept apart (the command probe) stays a pipe read only after the exit: the kernel's
  * pipe buffer (64 KiB on Linux) bounds it, and a program that writes more to stderr blocks until
- * its deadline. Without {@code sh}, {@code head}, {@code cat} and {@code setsid} on medic's PATH
+ * its deadline. Without {@code sh}, {@code dd}, {@code cat} and {@code setsid} on medic's PATH
  * the output goes to temporary files unbounded, as before.
  *
  * <p>The program runs in a new session and process group of its own (through {@code setsid}), so
@@ -57,8 +57,13 @@ public final class BoundedProcess {
   public static final Duration GRACE = Duration.ofMillis(500);
 
   private static final File DEV_NULL = new File("/dev/null");
-  /** Keeps the first $1 bytes in $2 and discards the rest; a fixed text, nothing configured goes in. */
-  private static final String SINK_SCRIPT = "head -c \"$1\" > \"$2\"; exec cat > /dev/null";
+  /**
+   * Keeps the first $1 bytes in $2 and discards the rest; a fixed text, nothing configured goes in.
+   * dd with one-byte blocks, not head: head buffers what it writes, and a sink killed because a
+   * process that escaped the group holds the pipe would lose its last 4 KiB; dd writes each byte
+   * as it reads it (at most LIMIT + 1 small system calls, then cat discards in large reads).
+   */
+  private static final String SINK_SCRIPT = "dd bs=1 count=\"$1\" of=\"$2\" 2>/dev/null; exec cat > /dev/null";
 
   private final List<String> command;
   private final Map<String, String> environment;
@@ -183,7 +188,13 @@ public final class BoundedProcess {
       return Future.succeededFuture();
     }
     return vertx.getOrCreateContext().executeBlocking(() -> {
-      List.copyOf(runs).forEach(BoundedProcess::killTree);
+      List.copyOf(runs).forEach(r -> {
+        killTree(r);
+        r.sink().ifPresent(sink -> {
+          ProcessGroup.signal(sink.pid(), true, r.kill());
+          sink.destroyForcibly();
+        });
+      });
       return null;
     }, false);
   }
@@ -217,7 +228,7 @@ public final class BoundedProcess {
     Optional<Path> setsid = own.find("setsid");
     Optional<Path> kill = setsid.isPresent() ? own.find("kill") : Optional.empty();
     Optional<Path> sh = own.find("sh");
-    boolean sinkable = setsid.isPresent() && sh.isPresent() && own.find("head").isPresent()
+    boolean sinkable = setsid.isPresent() && sh.isPresent() && own.find("dd").isPresent()
         && own.find("cat").isPresent();
     List<String> argv = new ArrayList<>(command.size() + 1);
     setsid.ifPresent(s -> argv.add(s.toString()));
@@ -244,8 +255,8 @@ public final class BoundedProcess {
         return new Launch(new Running(pb.start(), Optional.empty(), stdout, Optional.ofNullable(stderr),
             setsid.isPresent(), kill), null);
       }
-      // The sink runs in a session of its own too, so head and cat end with it; medic's own
-      // environment, not the program's, so the program's PATH cannot pick another head.
+      // The sink runs in a session of its own too, so dd and cat end with it; medic's own
+      // environment, not the program's, so the program's PATH cannot pick another dd.
       ProcessBuilder sink = new ProcessBuilder(setsid.get().toString(), sh.get().toString(), "-c", SINK_SCRIPT,
           "medic-output-sink", Long.toString(capture.stdoutLimit() + 1L), stdout.toString())
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -336,7 +347,8 @@ public final class BoundedProcess {
    * Kills the program and everything it started. The snapshot of its descendants is taken first,
    * while the program is alive: once it is dead its children are re-parented and no longer found.
    * Then SIGKILL to every process of its group and session, then the program and each process of
-   * the snapshot (some may have left the group), then the sink. SIGKILL because a program past its
+   * the snapshot (some may have left the group). The sink is left to read to the end of the pipe,
+   * which comes once they are dead, so the output up to the kill is kept. SIGKILL because a program past its
    * deadline gets no say; a process that made itself a new session and is no longer a descendant
    * escapes all of this, as it would escape Nagios.
    */
@@ -348,10 +360,6 @@ public final class BoundedProcess {
     }
     process.destroyForcibly();
     tree.forEach(ProcessHandle::destroyForcibly);
-    running.sink().ifPresent(sink -> {
-      ProcessGroup.signal(sink.pid(), true, running.kill());
-      sink.destroyForcibly();
-    });
   }
 
   private Result collect(Running running, boolean timedOut) throws IOException {

@@ -345,6 +345,29 @@ class CommandProbeTest {
         })));
   }
 
+  /**
+   * The documented limit: a child that makes itself a new session leaves the group and the
+   * session, so it survives; holding stdout, it cannot hold up the result past the sink's grace.
+   */
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void aChildThatCallsSetsidEscapesButCannotHoldTheResult(Vertx vertx, VertxTestContext test) throws Exception {
+    pids = tmp.resolve("pids");
+    Path escapes = script("escapes.sh", """
+        setsid sh -c 'echo $$ >> "$PIDS"; exec sleep 300' &
+        while [ ! -s "$PIDS" ]; do sleep 0.05; done
+        echo "OK detached one"
+        """);
+    String hocon = "command = " + list(escapes.toString()) + "\nenv { PIDS = " + quote(pids.toString()) + " }";
+    long started = System.nanoTime();
+    probe(vertx, hocon, GENEROUS).run().onComplete(test.succeeding(r -> test.verify(() -> {
+      assertThat(r.message()).isEqualTo("OK detached one");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+      assertThat(survivors()).as("the process that left the session").hasSize(1);
+      test.completeNow();
+    })));
+  }
+
   @Test
   @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
   void closingTheProbeEndsTheRunsStillGoing(Vertx vertx, VertxTestContext test) throws Exception {
