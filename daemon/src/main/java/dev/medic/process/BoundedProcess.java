@@ -30,9 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Output is bounded where it is written, not where it is read. Stdout (with stderr, when
  * merged) goes through a kernel pipe into a small sink process, {@code dd bs=1 count=LIMIT+1
- * of=file; exec cat > /dev/null}: the temporary file never holds more than one byte past what is read, the
- * rest is discarded by {@code cat} outside medic's heap, and the program is neither slowed nor
- * killed for talking too much (a recovery script that prints a long log still finishes its work).
+ * of=file; exec cat > /dev/null}: the temporary file never holds more than one byte past what is
+ * read (that byte is how {@link Output#truncated} is known), the rest is discarded by {@code cat}
+ * outside medic's heap, and the program is not killed for talking too much (a recovery script
+ * that prints a long log still finishes its work; it waits at most while dd copies the kept bytes).
  * This was chosen over pipes drained by medic's own threads: those would hold a thread per running
  * program (or poll), and the JDK copies whatever is left in a pipe onto its heap when the program
  * exits. Stderr kept apart (the command probe) stays a pipe read only after the exit: the kernel's

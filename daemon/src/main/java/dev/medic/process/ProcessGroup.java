@@ -13,11 +13,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * The processes of one process group or session, found in {@code /proc} and signalled one by one,
  * plus one kill(2) on the group through the {@code kill} binary when there is one (it also reaches
- * a process forked between the scan and the signal). Blocking: call from a worker.
+ * a process forked between the scan and the signal). Blocking: call from a worker. A scan reads
+ * one small file per process of the host: a few milliseconds, once per run.
  *
  * <p>The id is the pid of a program medic started with {@code setsid}: its group and its session
  * carry that id for as long as any member lives, even after the leader was reaped. Members that
- * made a new session of their own are not found: nothing names them any more.
+ * made a new session of their own are not found: nothing names them any more. The id could name
+ * someone else's group only if the kernel handed the reaped leader's pid to a new session leader
+ * in the moment between the exit and the scan; pids are handed out in order, so that takes a
+ * wrap-around of the pid space in that moment.
  */
 final class ProcessGroup {
 
