@@ -17,8 +17,10 @@ import java.util.Optional;
  * unknown.
  *
  * <p>The plugin runs as a {@link BoundedProcess}: no thread waits for it, and on the deadline its
- * whole process tree is killed. It inherits medic's environment plus {@code env}, as Nagios
- * plugins expect. At most {@value #OUTPUT_LIMIT} bytes of stdout are read.
+ * whole process tree is killed; after a normal exit, what it left running in its group is ended.
+ * It inherits medic's environment plus {@code env}, as Nagios plugins expect. At most
+ * {@value #OUTPUT_LIMIT} bytes of stdout are kept (the rest is discarded as it comes, and the
+ * message says so).
  */
 final class CommandProbe implements Probe {
 
@@ -50,13 +52,20 @@ final class CommandProbe implements Probe {
     return process.run(vertx, timeout).map(this::judge);
   }
 
+  /** A run still going when the check is removed or medic stops is ended with its group. */
+  @Override
+  public Future<Void> close() {
+    return process.close(vertx);
+  }
+
   private ProbeResult judge(Result result) {
     if (result.refusal().isPresent()) {
       // The plugin could not be run at all: medic cannot judge the target, so unknown.
       return ProbeResult.unknown(result.refusal().get());
     }
     if (result.timedOut()) {
-      return ProbeResult.critical("timed out after " + Unit.SECONDS.format(timeout.toMillis() / 1000.0));
+      return ProbeResult.critical("timed out after " + Unit.SECONDS.format(timeout.toMillis() / 1000.0)
+          + flood(result));
     }
     int exit = result.exitStatus();
     PluginOutput output = PluginOutput.parse(result.stdout().text());
@@ -66,13 +75,20 @@ final class CommandProbe implements Probe {
       String message = !text.isEmpty() ? text
           : errLine.isEmpty() ? "no output (exit status " + exit + ")"
           : "no output (exit status " + exit + "); stderr: " + errLine;
-      return ProbeResult.of(Status.fromExitCode(exit), message, output.measurements());
+      return ProbeResult.of(Status.fromExitCode(exit), message + flood(result), output.measurements());
     }
     String why = result.signal().isPresent()
         ? "exit status " + exit + " (killed by signal " + result.signal().getAsInt() + "?)"
         : "exit status " + exit + " (a plugin exits 0 to 3)";
     String detail = !text.isEmpty() ? text : errLine;
-    return ProbeResult.of(Status.UNKNOWN, detail.isEmpty() ? why : why + ": " + detail, output.measurements());
+    return ProbeResult.of(Status.UNKNOWN, (detail.isEmpty() ? why : why + ": " + detail) + flood(result),
+        output.measurements());
+  }
+
+  /** Says that output was cut, with the limit: the rest never reached medic. */
+  private static String flood(Result result) {
+    return result.stdout().truncated()
+        ? " (output exceeded " + OUTPUT_LIMIT / 1024 + " KiB, the rest was discarded)" : "";
   }
 
   /** Control characters would garble logs and terminals; a long line is cut. */

@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Runs a program without a shell as a {@link BoundedProcess}: its environment is the allow-list
- * plus {@code env} and nothing else, on the deadline its whole process tree is killed, and its
+ * plus {@code env} and nothing else, on the deadline its whole process tree is killed, after a
+ * normal exit what it left running in its group is ended, and its
  * stdout and stderr, interleaved, are kept up to {@value ProcessText#OUTPUT_LIMIT} bytes.
  *
  * <p>Exit status 0 is success; anything else, a timeout, or a program that cannot be started is a
@@ -45,9 +46,16 @@ final class CommandAction implements Action {
     }
     String output = ProcessText.output(result.stdout());
     if (result.timedOut()) {
-      return new ActionOutcome(false, ProcessText.timedOut(timeout), output);
+      return new ActionOutcome(false, ProcessText.timedOut(timeout) + ProcessText.flood(result.stdout()), output);
     }
-    return new ActionOutcome(result.exitStatus() == 0, ProcessText.exit(result), output);
+    return new ActionOutcome(result.exitStatus() == 0, ProcessText.exit(result) + ProcessText.flood(result.stdout()),
+        output);
+  }
+
+  /** A run still going when the action is replaced or medic stops is ended with its group. */
+  @Override
+  public Future<Void> close() {
+    return process.close(vertx);
   }
 
   @Override

@@ -36,6 +36,11 @@ final class ProcessText {
     return "timed out after " + Unit.SECONDS.format(timeout.toMillis() / 1000.0) + " (process tree killed)";
   }
 
+  /** {@code ; output exceeded 16 KiB, the rest was discarded} when it did, else nothing. */
+  static String flood(Output output) {
+    return output.truncated() ? "; output exceeded " + OUTPUT_LIMIT / 1024 + " KiB, the rest was discarded" : "";
+  }
+
   /** The output as kept for the outcome, with a note when it was cut. */
   static String output(Output output) {
     return output.truncated()

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigUtil;
 import dev.medic.config.ConfigProblem;
 import dev.medic.config.Settings;
 import dev.medic.evaluate.NagiosRange;
+import dev.medic.testing.TempOutput;
 import dev.medic.testing.TestSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -174,7 +175,7 @@ class CommandProbeTest {
         .onComplete(test.succeeding(all -> test.verify(() -> {
           ProbeResult r = all.resultAt(0);
           assertThat(r.status()).isEqualTo(Status.OK);
-          assertThat(r.message()).isEqualTo("OK lots to say");
+          assertThat(r.message()).isEqualTo("OK lots to say (output exceeded 64 KiB, the rest was discarded)");
           assertThat(r.measurements()).containsOnlyKeys("a");
           ProbeResult shortened = all.resultAt(1);
           assertThat(shortened.message()).hasSize(1024).startsWith("xxxx").endsWith("…");
@@ -289,6 +290,126 @@ class CommandProbeTest {
           assertThat(survivors()).as("processes of the timed-out tree still running").isEmpty();
           test.completeNow();
         })));
+  }
+
+  // ---- plugins that flood output or leave children ---------------------------------------------
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void aPluginThatFloodsOutputWritesNoMoreThanIsReadAndSaysSo(Vertx vertx, VertxTestContext test) throws Exception {
+    long heapBefore = TempOutput.heapAfterGc();
+    TempOutput files = TempOutput.watch(vertx);
+    Probe probe = probe(vertx, "command = " + list("/usr/bin/yes", "x"), Duration.ofSeconds(2));
+    long started = System.nanoTime();
+    probe.run().onComplete(test.succeeding(r -> test.verify(() -> {
+      long largest = files.stop();
+      // Before the cap, yes wrote hundreds of MiB a second into java.io.tmpdir. Other JVMs on the
+      // machine may write smaller such files, hence the bound of 1 MiB rather than 64 KiB + 1.
+      assertThat(largest).as("largest medic-process-* file while it ran").isLessThanOrEqualTo(1024 * 1024);
+      assertThat(TempOutput.heapAfterGc() - heapBefore).as("heap growth").isLessThan(32L * 1024 * 1024);
+      assertThat(r.status()).isEqualTo(Status.CRITICAL);
+      assertThat(r.message()).isEqualTo("timed out after 2s (output exceeded 64 KiB, the rest was discarded)");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void whatAPluginLeftRunningIsEndedAfterItExits(Vertx vertx, VertxTestContext test) throws Exception {
+    pids = tmp.resolve("pids");
+    Path leaves = script("leaves.sh", """
+        echo $$ >> "$PIDS"
+        sleep 300 &
+        echo $! >> "$PIDS"
+        # a child with a child of its own, that ignores SIGTERM: only SIGKILL ends it
+        sh -c 'trap "" TERM; sleep 300 & echo $! >> "$PIDS"; wait' &
+        echo $! >> "$PIDS"
+        echo "OK left two behind"
+        exit 0
+        """);
+    String hocon = "command = " + list(leaves.toString()) + "\nenv { PIDS = " + quote(pids.toString()) + " }";
+    probe(vertx, hocon, GENEROUS).run()
+        .compose(r -> {
+          test.verify(() -> {
+            assertThat(r.status()).isEqualTo(Status.OK);
+            assertThat(r.message()).isEqualTo("OK left two behind");
+            assertThat(recordedPids()).as("script, a sleep, a shell and its sleep").hasSize(4);
+          });
+          return eventually(vertx, Duration.ofSeconds(3), () -> survivors().isEmpty());
+        })
+        .onComplete(test.succeeding(gone -> test.verify(() -> {
+          assertThat(survivors()).as("children of a plugin that exited 0").isEmpty();
+          assertThat(TempOutput.groupMembers(recordedPids().get(0))).as("its process group").isEmpty();
+          test.completeNow();
+        })));
+  }
+
+  /**
+   * The documented limit: a child that makes itself a new session leaves the group and the
+   * session, so it survives; holding stdout, it cannot hold up the result past the sink's grace.
+   */
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void aChildThatCallsSetsidEscapesButCannotHoldTheResult(Vertx vertx, VertxTestContext test) throws Exception {
+    pids = tmp.resolve("pids");
+    Path escapes = script("escapes.sh", """
+        setsid sh -c 'echo $$ >> "$PIDS"; exec sleep 300' &
+        while [ ! -s "$PIDS" ]; do sleep 0.05; done
+        echo "OK detached one"
+        """);
+    String hocon = "command = " + list(escapes.toString()) + "\nenv { PIDS = " + quote(pids.toString()) + " }";
+    long started = System.nanoTime();
+    probe(vertx, hocon, GENEROUS).run().onComplete(test.succeeding(r -> test.verify(() -> {
+      assertThat(r.message()).isEqualTo("OK detached one");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+      assertThat(survivors()).as("the process that left the session").hasSize(1);
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void closingTheProbeEndsTheRunsStillGoing(Vertx vertx, VertxTestContext test) throws Exception {
+    pids = tmp.resolve("pids");
+    Path slow = script("slow.sh", """
+        echo $$ >> "$PIDS"
+        sleep 300 &
+        echo $! >> "$PIDS"
+        wait
+        """);
+    String hocon = "command = " + list(slow.toString()) + "\nenv { PIDS = " + quote(pids.toString()) + " }";
+    Probe probe = probe(vertx, hocon, Duration.ofSeconds(60));
+    Future<ProbeResult> run = probe.run();
+    eventually(vertx, Duration.ofSeconds(3), () -> Files.exists(pids) && recordedPids().size() == 2)
+        .compose(started -> probe.close())
+        .compose(closed -> run)
+        .compose(r -> {
+          test.verify(() -> assertThat(r.message()).startsWith("exit status 137 (killed by signal 9?)"));
+          return eventually(vertx, Duration.ofSeconds(3), () -> survivors().isEmpty());
+        })
+        .onComplete(test.succeeding(gone -> test.verify(() -> {
+          assertThat(survivors()).as("processes of a run going on at close").isEmpty();
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void fiftyRunsLeaveNoDescriptorOrTemporaryFileBehind(Vertx vertx, VertxTestContext test) throws Exception {
+    Path plugin = script("plugin.sh", "echo 'OK fine | v=1'\necho 'a note' >&2\n");
+    Probe probe = probe(vertx, list(plugin.toString()));
+    long before = TempOutput.openDescriptors();
+    Future<ProbeResult> runs = Future.succeededFuture();
+    for (int i = 0; i < 50; i++) {
+      runs = runs.compose(r -> probe.run());
+    }
+    runs.onComplete(test.succeeding(r -> test.verify(() -> {
+      assertThat(r.message()).isEqualTo("OK fine");
+      // A few for the JDK's own lazily opened files; a leak would be 50 or 100 more.
+      assertThat(TempOutput.openDescriptors() - before).as("descriptors added by 50 runs").isLessThan(10);
+      test.completeNow();
+    })));
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.medic.config.ConfigProblem;
 import dev.medic.config.Settings;
 import dev.medic.testing.RecordedProcesses;
 import dev.medic.testing.Scripts;
+import dev.medic.testing.TempOutput;
 import dev.medic.testing.TestSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -94,7 +95,8 @@ class CommandActionTest {
         """);
     action(vertx, "command = " + list(chatty.toString())).run("x")
         .onComplete(test.succeeding(o -> test.verify(() -> {
-          assertThat(o.message()).isEqualTo("exit status 1: line 0: the quick brown fox jumps over the lazy dog");
+          assertThat(o.message()).isEqualTo("exit status 1: line 0: the quick brown fox jumps over the lazy dog"
+              + "; output exceeded 16 KiB, the rest was discarded");
           assertThat(o.output()).startsWith("line 0: ").endsWith("\n[output truncated after 16 KiB]")
               .doesNotContain("line 1999");
           assertThat(o.output().length()).isLessThanOrEqualTo(16 * 1024 + 40);
@@ -225,6 +227,107 @@ class CommandActionTest {
           assertThat(recorded.survivors()).as("processes of the timed-out tree still running").isEmpty();
           test.completeNow();
         })));
+  }
+
+  // ---- programs that flood output or leave children --------------------------------------------
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void aProgramThatFloodsOutputWritesNoMoreThanIsReadAndSaysSo(Vertx vertx, VertxTestContext test) throws Exception {
+    long heapBefore = TempOutput.heapAfterGc();
+    TempOutput files = TempOutput.watch(vertx);
+    Action action = action(vertx, new CommandActionType(), "command = " + list("/usr/bin/yes", "x"),
+        Duration.ofSeconds(2));
+    action.run("x").onComplete(test.succeeding(o -> test.verify(() -> {
+      long largest = files.stop();
+      // Other JVMs on the machine may write smaller such files: 1 MiB, not 16 KiB + 1.
+      assertThat(largest).as("largest medic-process-* file while it ran").isLessThanOrEqualTo(1024 * 1024);
+      assertThat(TempOutput.heapAfterGc() - heapBefore).as("heap growth").isLessThan(32L * 1024 * 1024);
+      assertThat(o.success()).isFalse();
+      assertThat(o.message()).isEqualTo(
+          "timed out after 2s (process tree killed); output exceeded 16 KiB, the rest was discarded");
+      assertThat(o.output()).startsWith("x\nx\n").endsWith("\n[output truncated after 16 KiB]");
+      test.completeNow();
+    })));
+  }
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void whatAProgramLeftRunningIsEndedAfterItExits(Vertx vertx, VertxTestContext test) throws Exception {
+    recorded = new RecordedProcesses(tmp.resolve("pids"));
+    String pids = recorded.file().toString();
+    Path leaves = script("leaves.sh", """
+        echo $$ >> PIDS
+        sleep 300 &
+        echo $! >> PIDS
+        # a child with a child of its own, that ignores SIGTERM: only SIGKILL ends it
+        sh -c 'trap "" TERM; sleep 300 & echo $! >> PIDS; wait' &
+        echo $! >> PIDS
+        echo "restarted"
+        exit 0
+        """.replace("PIDS", pids));
+    action(vertx, "command = " + list(leaves.toString())).run("x")
+        .compose(o -> {
+          test.verify(() -> {
+            assertThat(o.success()).isTrue();
+            assertThat(o.output()).isEqualTo("restarted\n");
+            assertThat(recorded.pids()).as("script, a sleep, a shell and its sleep").hasSize(4);
+          });
+          return recorded.gone(vertx, Duration.ofSeconds(3));
+        })
+        .onComplete(test.succeeding(gone -> test.verify(() -> {
+          assertThat(recorded.survivors()).as("children of a program that exited 0").isEmpty();
+          assertThat(TempOutput.groupMembers(recorded.pids().get(0))).as("its process group").isEmpty();
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void closingTheActionEndsTheRunsStillGoing(Vertx vertx, VertxTestContext test) throws Exception {
+    recorded = new RecordedProcesses(tmp.resolve("pids"));
+    String pids = recorded.file().toString();
+    Path slow = script("slow.sh", "echo $$ >> PIDS\nsleep 300 &\necho $! >> PIDS\nwait\n".replace("PIDS", pids));
+    Action action = action(vertx, new CommandActionType(), "command = " + list(slow.toString()), Duration.ofSeconds(60));
+    Future<ActionOutcome> run = action.run("x");
+    Future<Void> started = Future.future(p -> vertx.setPeriodic(0, 50, id -> {
+      try {
+        if (Files.exists(recorded.file()) && recorded.pids().size() == 2) {
+          vertx.cancelTimer(id);
+          p.complete();
+        }
+      } catch (IOException e) {
+        vertx.cancelTimer(id);
+        p.fail(e);
+      }
+    }));
+    started.compose(s -> action.close())
+        .compose(closed -> run)
+        .compose(o -> {
+          test.verify(() -> assertThat(o.message()).isEqualTo("exit status 137 (killed by signal 9?)"));
+          return recorded.gone(vertx, Duration.ofSeconds(3));
+        })
+        .onComplete(test.succeeding(gone -> test.verify(() -> {
+          assertThat(recorded.survivors()).as("processes of a run going on at close").isEmpty();
+          test.completeNow();
+        })));
+  }
+
+  @Test
+  @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+  void fiftyRunsLeaveNoDescriptorBehind(Vertx vertx, VertxTestContext test) throws Exception {
+    Path ok = script("ok.sh", "echo done\necho 'a note' >&2\n");
+    Action action = action(vertx, "command = " + list(ok.toString()));
+    long before = TempOutput.openDescriptors();
+    Future<ActionOutcome> runs = Future.succeededFuture();
+    for (int i = 0; i < 50; i++) {
+      runs = runs.compose(o -> action.run("x"));
+    }
+    runs.onComplete(test.succeeding(o -> test.verify(() -> {
+      assertThat(o.success()).isTrue();
+      assertThat(TempOutput.openDescriptors() - before).as("descriptors added by 50 runs").isLessThan(10);
+      test.completeNow();
+    })));
   }
 
   @Test
