@@ -106,9 +106,12 @@ class RecoveryEngineTest {
     int port = HungServer.freePort();
     start("app { type = tcp, host = \"127.0.0.1\", port = " + port + ", interval = 1s, timeout = 500ms,"
         + " on-critical = [start-app] }", "start-app { type = start-server, port = " + port + ", grace = 100ms }", "");
-    Await.until("app ok again and the attempt journaled", 10_000, () -> {
+    // The attempt is counted once its record is on disk, on the event loop after the write:
+    // wait for the counter too, not only for the line in the file.
+    Await.until("app ok again and the attempt journaled and counted", 10_000, () -> {
       try {
-        return status("app") == Status.OK && count("attempt") == 1;
+        return status("app") == Status.OK && count("attempt") == 1 && metrics.scrape()
+            .contains("medic_recovery_attempts_total{action=\"start-app\",check=\"app\",outcome=\"success\"} 1.0");
       } catch (Exception e) {
         return false;
       }
