@@ -157,7 +157,7 @@ class ApiLimitsTest {
       send(s, "GET /events HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n");
       slow.add(s);
     }
-    Await.until("every slow reader dropped and counted", 30_000,
+    Await.until("every slow reader dropped and counted", 60_000,
         () -> counter("medic.events.clients.dropped") >= 100);
     for (Socket s : slow) {
       // Their connections are closed (what they had not read is still in their buffer; then the end).
