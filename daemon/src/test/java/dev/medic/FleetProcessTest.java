@@ -291,8 +291,9 @@ class FleetProcessTest {
     for (int n = 0; n < 3; n++) {
       if (medics.get(n) != holder) {
         int port = apiPort(n + 1);
-        await("medic-" + (n + 1) + " shows the lease holder", 10, () -> recoveryOf(port).getString("heldBecause", "")
-            .contains("held by " + holderName));
+        // heldBecause is null until the attempt is seen: read it as text.
+        await("medic-" + (n + 1) + " shows the lease holder", 10, () -> String.valueOf(recoveryOf(port)
+            .getValue("heldBecause")).contains("held by " + holderName));
       }
     }
     holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
