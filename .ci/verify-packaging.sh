@@ -151,6 +151,23 @@ if out=$(MEDIC_JOURNAL_DIR="$work/journal" "$stage/opt/medic/bin/medic" version 
 else
   fail "installed launcher: $out"
 fi
+# The launcher from a source checkout, as README runs it: no ../medic.jar beside systemd/, so it
+# runs daemon/target/medic.jar, from any working directory; with neither jar it says what to build.
+want=$(medic version 2>&1)
+if out=$(cd "$work" && MEDIC_JOURNAL_DIR="$work/journal" "$repo/systemd/medic" version 2>&1) \
+    && [[ $out == "medic "* ]] && [ "$out" = "$want" ]; then
+  pass "the launcher in a checkout (systemd/medic) runs daemon/target/medic.jar ($out)"
+else
+  fail "systemd/medic version from the checkout: $out (expected $want)"
+fi
+mkdir -p "$work/bare/systemd" && cp systemd/medic "$work/bare/systemd/medic"
+rc=0
+out=$("$work/bare/systemd/medic" version 2>&1) || rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'no medic.jar.*mvn -B package' <<<"$out"; then
+  pass "the launcher without a jar exits 1 and says what to build"
+else
+  fail "launcher without a jar: exit $rc, $out"
+fi
 if command -v systemd-analyze >/dev/null; then
   # verify wants ExecStart to exist: point it at the staged launcher. It exits 0 on unknown keys
   # and bad values, printing them: any output at all is a failure here.

@@ -166,6 +166,40 @@ class CheckCommandTest {
   }
 
   @Test
+  void checkMasksSecretHeadersAndVariablesAndShowsTheOthers() throws IOException {
+    Path file = write("medic.conf", """
+        medic {
+          checks {
+            vhost {
+              type = http
+              url = "http://127.0.0.1:3000/health"
+              headers { Host = "shop.internal", Authorization = "Bearer authSecret1", X-Api-Token = "apiSecret2" }
+            }
+            script {
+              type = command
+              command = ["/usr/lib/nagios/plugins/check_db"]
+              env { LC_ALL = "C.UTF-8", DB_PASSWORD = "dbSecret3" }
+            }
+          }
+        }
+        """);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    // The real http and command probe types: they decide which keys are read, the mask decides what is shown.
+    int code = Cli.execute(new String[] {"check", "--config", file.toString()}, new PrintWriter(out),
+        new PrintWriter(err), dev.medic.Plugins.discover());
+
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString() + err)
+        .doesNotContain("authSecret1").doesNotContain("apiSecret2").doesNotContain("dbSecret3")
+        .contains("settings: headers{Authorization=\"****\",Host=\"shop.internal\",X-Api-Token=\"****\"},"
+            + "url=\"http://127.0.0.1:3000/health\"")
+        .contains("settings: command=[\"/usr/lib/nagios/plugins/check_db\"],"
+            + "env{\"DB_PASSWORD\"=\"****\",\"LC_ALL\"=\"C.UTF-8\"}");
+  }
+
+  @Test
   void checkNeverPrintsTheSecretPathOfAWebhookUrl() throws IOException {
     Path file = write("medic.conf", """
         medic {

@@ -33,10 +33,10 @@ class SecretsTest {
       credentials = "user:pw"               | credentials
       cookie = "session=1"                  | cookie
       password = 12345                      | password
-      headers { X-Custom = "anything" }     | headers.X-Custom
       headers { Authorization = "Basic x" } | headers.Authorization
-      env { DATABASE_URL = "plain" }        | env.DATABASE_URL
-      env { RETRIES = 3 }                   | env.RETRIES
+      headers { X-Api-Token = "t" }         | headers.X-Api-Token
+      env { DB_PASSWORD = "p" }             | env.DB_PASSWORD
+      env { PIN_SECRET = 1234 }             | env.PIN_SECRET
       smtp { password = "p" }               | smtp.password
       token { value = "t" }                 | token.value
       """)
@@ -54,9 +54,89 @@ class SecretsTest {
       path = "/var/lib/medic"            | path      | /var/lib/medic
       url = "http://127.0.0.1:3000/health" | url     | http://127.0.0.1:3000/health
       uri = "postgresql://medic@db/app"  | uri       | postgresql://medic@db/app
+      headers { Host = "app.internal" }  | headers.Host | app.internal
+      headers { X-Custom = "anything" }  | headers.X-Custom | anything
+      env { LC_ALL = "C.UTF-8" }         | env.LC_ALL | C.UTF-8
+      env { RETRIES = 3 }                | env.RETRIES | 3
       """)
   void otherValuesAreKept(String hocon, String path, String expected) {
     assertThat(String.valueOf(masked(hocon).getValue(path).unwrapped())).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "{0} secret: {1}")
+  @CsvSource(delimiter = '|', textBlock = """
+      Authorization         | true
+      authorization         | true
+      Proxy-Authorization   | true
+      Cookie                | true
+      Set-Cookie            | true
+      X-Api-Token           | true
+      X-Auth-Token          | true
+      GITHUB_TOKEN          | true
+      token-file            | true
+      DB_PASSWORD           | true
+      PGPASSWORD            | true
+      passwd                | true
+      ssh-passphrase        | true
+      REDIS_PASS            | true
+      pass                  | true
+      MYSQL_PWD             | true
+      client-secret         | true
+      AWS_SECRET_ACCESS_KEY | true
+      credentials           | true
+      GOOGLE_APPLICATION_CREDENTIALS | true
+      api-key               | true
+      apikey                | true
+      API_KEY               | true
+      x-apikey              | true
+      private-key           | true
+      PRIVATE_KEY           | true
+      X-Api-Key             | true
+      X-Functions-Key       | true
+      STRIPE_KEY            | true
+      X-Auth                | true
+      REDIS_AUTH            | true
+      Host                  | false
+      LC_ALL                | false
+      LANG                  | false
+      PATH                  | false
+      HOME                  | false
+      PWD                   | false
+      TZ                    | false
+      User-Agent            | false
+      Accept                | false
+      Content-Type          | false
+      X-Request-Id          | false
+      X-Forwarded-For       | false
+      X-Trace               | false
+      DATABASE_URL          | false
+      RETRIES               | false
+      key                   | false
+      key-prefix            | false
+      evicted-keys          | false
+      bypass                | false
+      passive               | false
+      compass               | false
+      author                | false
+      authority             | false
+      monkey                | false
+      url                   | false
+      user                  | false
+      """)
+  void secretNames(String name, boolean secret) {
+    assertThat(Secrets.isSecretName(name)).isEqualTo(secret);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', textBlock = """
+      Bearer eyJhbGciOiJIUzI1NiJ9.e30.abc | Bearer ****
+      Basic dXNlcjpwdw==                  | Basic ****
+      Basic health check                  | Basic health check
+      bearer                              | bearer
+      """)
+  void credentialsWrittenAsAValueAreMaskedWhateverTheKey(String value, String expected) {
+    assertThat(masked("headers { X-Upstream = \"" + value + "\" }").getString("headers.X-Upstream"))
+        .isEqualTo(expected);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -113,6 +193,6 @@ class SecretsTest {
         """).root()).render(ConfigRenderOptions.concise());
 
     assertThat(rendered).doesNotContain("pw-in-url", "tok-in-query", "abc123")
-        .contains("\"type\":\"http\"", "[200,204]", "\"timeout\":\"2s\"", "\"X-Trace\":\"****\"");
+        .contains("\"type\":\"http\"", "[200,204]", "\"timeout\":\"2s\"", "\"X-Trace\":\"on\"");
   }
 }
