@@ -63,6 +63,8 @@ public final class RecoveryVerticle extends VerticleBase {
   private final Random random;
   private final Map<String, Action> actions = new LinkedHashMap<>();
   private final Set<String> running = new HashSet<>();
+  /** Checks that changed state while their recovery was running: looked at again when it ends. */
+  private final Set<String> changedWhileRunning = new HashSet<>();
   private final List<Future<Void>> inFlight = new ArrayList<>();
   private final Map<String, Long> retryTimers = new HashMap<>();
   private final Map<String, Long> stableTimers = new HashMap<>();
@@ -404,7 +406,13 @@ public final class RecoveryVerticle extends VerticleBase {
   private void reconsiderNow(String check) {
     CheckRuntime rt = live.find(check).orElse(null);
     CheckConfig c = config.checks().get(check);
-    if (rt == null || c == null || running.contains(check)) {
+    if (running.contains(check)) {
+      // A new outage while the last attempt is still being written or verified: not lost, but
+      // looked at once the run ends (its outcome may sit waiting for a full journal for minutes).
+      changedWhileRunning.add(check);
+      return;
+    }
+    if (rt == null || c == null) {
       return;
     }
     Status status = rt.state().status();
@@ -438,9 +446,13 @@ public final class RecoveryVerticle extends VerticleBase {
     run.onComplete(ar -> {
       inFlight.remove(thisRun);
       running.remove(check);
+      boolean changed = changedWhileRunning.remove(check);
       if (ar.succeeded()) {
         loopFailures.remove(check);
         journalWait.remove(check);
+        if (changed && !stopping) {
+          reconsider(check);
+        }
       } else {
         loopFailed(check, ar.cause());
       }

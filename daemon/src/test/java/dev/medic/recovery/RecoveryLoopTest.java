@@ -16,6 +16,7 @@ import dev.medic.testing.Await;
 import dev.medic.testing.RecordedLog;
 import dev.medic.testing.ScriptedProbeType;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -100,5 +101,71 @@ class RecoveryLoopTest {
       assertThat(logged.lines()).anySatisfy(l -> assertThat(l).startsWith("ERROR")
           .contains("recovery step failed", "check=app", "a bug in the plug-in", "retryIn=1s"));
     }
+  }
+
+  /** {@code type = held-fix}: fixes the check at once, but its attempt ends only when the test says. */
+  private static final class HeldFixActionType implements ActionType {
+    final AtomicInteger runs = new AtomicInteger();
+    final AtomicBoolean fixed = new AtomicBoolean();
+    volatile Promise<ActionOutcome> ending;
+
+    @Override
+    public String type() {
+      return "held-fix";
+    }
+
+    @Override
+    public Action create(Settings settings, ActionContext context) {
+      return new Action() {
+        @Override
+        public Future<ActionOutcome> run(String check) {
+          runs.incrementAndGet();
+          fixed.set(true);
+          Promise<ActionOutcome> p = Promise.promise();
+          ending = p;
+          return p.future();
+        }
+
+        @Override
+        public String describe() {
+          return "held fix";
+        }
+      };
+    }
+  }
+
+  @Test
+  void anOutageThatBeginsWhileTheLastAttemptIsStillEndingIsRepairedWhenItEnds() throws Exception {
+    HeldFixActionType held = new HeldFixActionType();
+    scripted.script("app", i -> Future.succeededFuture(held.fixed.get() ? ProbeResult.ok("fine")
+        : ProbeResult.critical("app is down")));
+    vertx = Vertx.vertx();
+    MedicConfig cfg = new ConfigLoader(new Plugins(ProbeTypes.of(scripted), ActionTypes.of(held), ChannelTypes.of()),
+        vertx).loadString("""
+        medic {
+          http.port = 0
+          journal.dir = "%s"
+          startup-spread = 0s
+          fall = 1
+          rise = 1
+          checks { app { type = scripted, interval = 200ms, timeout = 100ms, on-critical = [fix] } }
+          actions { fix { type = held-fix, verify = false, cooldown = 0s } }
+        }
+        """.formatted(journalDir), "loop-test.conf");
+    daemon = Await.join(Daemon.start(vertx, cfg, new MedicMetrics(MedicMetrics.newRegistry())));
+    Await.until("the first attempt fixed the check (and is still running)", 10_000,
+        () -> held.runs.get() == 1 && status() == Status.OK);
+    // The app dies again while the first attempt has not ended (its outcome may be waiting for a
+    // full journal, or the action is still finishing its work).
+    held.fixed.set(false);
+    Await.until("the new outage is confirmed", 10_000, () -> status() == Status.CRITICAL);
+    held.ending.complete(ActionOutcome.succeeded("done"));
+    Await.until("the new outage repaired by a second attempt", 10_000,
+        () -> held.runs.get() == 2 && status() == Status.OK);
+    held.ending.complete(ActionOutcome.succeeded("done"));
+  }
+
+  private Status status() {
+    return daemon.live().find("app").orElseThrow().state().status();
   }
 }
