@@ -292,7 +292,9 @@ class CommandActionTest {
   void aDetachedChildIsNotKilledWhenItWritesAfterTheProgramExits(Vertx vertx, VertxTestContext test) throws Exception {
     Path marks = tmp.resolve("marks");
     Path restart = script("restart.sh", """
-        setsid sh -c 'sleep 1; echo still here >> MARKS; echo to-stdout; head -c 2000000 /dev/zero; sleep 1; echo done >> MARKS' &
+        setsid sh -c 'echo started >> MARKS; sleep 1; echo still here >> MARKS; echo to-stdout; head -c 2000000 /dev/zero; sleep 1; echo done >> MARKS' &
+        # until it has left the group: before that it would be ended with it
+        while [ ! -s MARKS ]; do sleep 0.05; done
         echo "restarted"
         exit 0
         """.replace("MARKS", marks.toString()));
@@ -303,12 +305,12 @@ class CommandActionTest {
           test.verify(() -> {
             assertThat(o.success()).isTrue();
             assertThat(o.output()).isEqualTo("restarted\n");
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
           });
           return Future.<Void>future(p -> vertx.setPeriodic(0, 50, id -> {
             try {
-              if (Files.exists(marks) && Files.readAllLines(marks).size() >= 2
-                  || System.nanoTime() - started > Duration.ofSeconds(6).toNanos()) {
+              if (Files.exists(marks) && Files.readAllLines(marks).size() >= 3
+                  || System.nanoTime() - started > Duration.ofSeconds(8).toNanos()) {
                 vertx.cancelTimer(id);
                 p.complete();
               }
@@ -321,7 +323,7 @@ class CommandActionTest {
         .onComplete(test.succeeding(v -> test.verify(() -> {
           long largest = files.stop();
           assertThat(marks).exists();
-          assertThat(Files.readAllLines(marks)).as("lines the detached child wrote").containsExactly("still here", "done");
+          assertThat(Files.readAllLines(marks)).as("lines the detached child wrote").containsExactly("started", "still here", "done");
           assertThat(largest).as("largest medic-process-* file").isLessThanOrEqualTo(1024 * 1024);
           test.completeNow();
         })));
