@@ -196,7 +196,8 @@ public final class BoundedProcess {
       // detached process writes to, so it is left alone (see awaitSink).
       List.copyOf(runs).stream().filter(r -> r.process().isAlive()).forEach(r -> {
         killTree(r);
-        r.sink().ifPresent(sink -> {
+        r.sink().filter(Process::isAlive).ifPresent(sink -> {
+          // Only while medic has not reaped it: after that its pid may name someone else.
           ProcessGroup.signal(sink.pid(), true, r.kill());
           sink.destroyForcibly();
         });
