@@ -48,7 +48,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #killTree}. {@link #close} ends every run still going. The result is given only after
  * every signal was sent. A descendant that makes itself a new session escapes the group and the
  * session; it is caught only while its parent is alive and in the descendants snapshot taken on
- * a timeout, as it would escape Nagios.
+ * a timeout, as it would escape Nagios. Such a process keeps its stdout, the pipe to the sink: the
+ * result does not wait for it past {@link #GRACE}, and the sink ({@code cat} by then) is left
+ * running until that process closes its stdout, so it is not killed by SIGPIPE when it writes.
  *
  * <p>Instances start nothing until {@link #run}; one may be run many times, also at once.
  */
@@ -60,9 +62,10 @@ public final class BoundedProcess {
   private static final File DEV_NULL = new File("/dev/null");
   /**
    * Keeps the first $1 bytes in $2 and discards the rest; a fixed text, nothing configured goes in.
-   * dd with one-byte blocks, not head: head buffers what it writes, and a sink killed because a
-   * process that escaped the group holds the pipe would lose its last 4 KiB; dd writes each byte
-   * as it reads it (at most LIMIT + 1 small system calls, then cat discards in large reads).
+   * dd with one-byte blocks, not head: head buffers what it writes, and the file is read while a
+   * process that escaped the group may still hold the pipe and the sink still runs; dd writes
+   * each byte as it reads it (at most LIMIT + 1 small system calls, then cat discards in large
+   * reads), so what was written before the read is in the file.
    */
   private static final String SINK_SCRIPT = "dd bs=1 count=\"$1\" of=\"$2\" 2>/dev/null; exec cat > /dev/null";
 
@@ -189,9 +192,12 @@ public final class BoundedProcess {
       return Future.succeededFuture();
     }
     return vertx.getOrCreateContext().executeBlocking(() -> {
-      List.copyOf(runs).forEach(r -> {
+      // A run whose program has exited is only ending what it left behind; its sink may be what a
+      // detached process writes to, so it is left alone (see awaitSink).
+      List.copyOf(runs).stream().filter(r -> r.process().isAlive()).forEach(r -> {
         killTree(r);
-        r.sink().ifPresent(sink -> {
+        r.sink().filter(Process::isAlive).ifPresent(sink -> {
+          // Only while medic has not reaped it: after that its pid may name someone else.
           ProcessGroup.signal(sink.pid(), true, r.kill());
           sink.destroyForcibly();
         });
@@ -323,8 +329,11 @@ public final class BoundedProcess {
 
   /**
    * The sink ends at the end of the pipe, once no process holds its write end. One that escaped
-   * the group can hold it for ever: after {@link #GRACE} the sink is killed and what it wrote is
-   * read.
+   * the group (a server a restart script started with {@code setsid app &}) can hold it for ever:
+   * after {@link #GRACE} medic stops waiting and reads what dd wrote so far, but leaves the sink
+   * running. Killing it would close the pipe's read end, and the escaped process would die of
+   * SIGPIPE at its next write. dd stops at LIMIT + 1 bytes; {@code cat} discards the rest and exits
+   * when the last holder closes the pipe.
    */
   private static Future<Void> awaitSink(Vertx vertx, Context context, Running running) {
     if (running.sink().isEmpty()) {
@@ -332,11 +341,7 @@ public final class BoundedProcess {
     }
     Process sink = running.sink().get();
     Promise<Void> done = Promise.promise();
-    long timer = vertx.setTimer(GRACE.toMillis(), id -> context.<Void>executeBlocking(() -> {
-      ProcessGroup.signal(sink.pid(), true, running.kill());
-      sink.destroyForcibly();
-      return null;
-    }, false).onComplete(ar -> done.tryComplete()));
+    long timer = vertx.setTimer(GRACE.toMillis(), id -> done.tryComplete());
     Future.fromCompletionStage(sink.onExit(), context).onComplete(ar -> {
       vertx.cancelTimer(timer);
       done.tryComplete();

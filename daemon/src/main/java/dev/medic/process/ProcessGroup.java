@@ -41,7 +41,11 @@ final class ProcessGroup {
     if (members.isEmpty()) {
       return false; // and no kill(2) on a group id that may already name someone else's group
     }
-    kill.ifPresent(k -> signalGroup(k, id, force));
+    // kill(2) on -id reaches the process group only: sent when a member of that group (not just
+    // of the session) was alive a moment ago, so the id still names the group medic started.
+    if (members.stream().anyMatch(m -> inGroup(m.pid(), id))) {
+      kill.ifPresent(k -> signalGroup(k, id, force));
+    }
     members.forEach(force ? ProcessHandle::destroyForcibly : ProcessHandle::destroy);
     return true;
   }
@@ -67,6 +71,17 @@ final class ProcessGroup {
       // No /proc (not Linux): the kill binary and the descendants snapshot are what is left.
     }
     return found;
+  }
+
+  /** Whether {@code pid} is alive (not a zombie) and its process group is {@code pgid}. */
+  static boolean inGroup(long pid, long pgid) {
+    try {
+      String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return f.length > 2 && !f[0].equals("Z") && f[2].equals(Long.toString(pgid));
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   private static void signalGroup(Path kill, long pgid, boolean force) {

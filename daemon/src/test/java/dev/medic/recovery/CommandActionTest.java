@@ -282,6 +282,53 @@ class CommandActionTest {
         })));
   }
 
+  /**
+   * A restart script that ends in {@code setsid /opt/app/server &}: the server keeps the script's
+   * stdout. Killing the sink when the script exits would make the server die of SIGPIPE at its
+   * next write; the sink is left to discard what it writes, and the output is still capped.
+   */
+  @Test
+  @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
+  void aDetachedChildIsNotKilledWhenItWritesAfterTheProgramExits(Vertx vertx, VertxTestContext test) throws Exception {
+    Path marks = tmp.resolve("marks");
+    Path restart = script("restart.sh", """
+        setsid sh -c 'echo started >> MARKS; sleep 1; echo still here >> MARKS; echo to-stdout; head -c 2000000 /dev/zero; sleep 1; echo done >> MARKS' &
+        # until it has left the group: before that it would be ended with it
+        while [ ! -s MARKS ]; do sleep 0.05; done
+        echo "restarted"
+        exit 0
+        """.replace("MARKS", marks.toString()));
+    TempOutput files = TempOutput.watch(vertx);
+    long started = System.nanoTime();
+    action(vertx, "command = " + list(restart.toString())).run("x")
+        .compose(o -> {
+          test.verify(() -> {
+            assertThat(o.success()).isTrue();
+            assertThat(o.output()).isEqualTo("restarted\n");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+          });
+          return Future.<Void>future(p -> vertx.setPeriodic(0, 50, id -> {
+            try {
+              if (Files.exists(marks) && Files.readAllLines(marks).size() >= 3
+                  || System.nanoTime() - started > Duration.ofSeconds(8).toNanos()) {
+                vertx.cancelTimer(id);
+                p.complete();
+              }
+            } catch (IOException e) {
+              vertx.cancelTimer(id);
+              p.fail(e);
+            }
+          }));
+        })
+        .onComplete(test.succeeding(v -> test.verify(() -> {
+          long largest = files.stop();
+          assertThat(marks).exists();
+          assertThat(Files.readAllLines(marks)).as("lines the detached child wrote").containsExactly("started", "still here", "done");
+          assertThat(largest).as("largest medic-process-* file").isLessThanOrEqualTo(1024 * 1024);
+          test.completeNow();
+        })));
+  }
+
   @Test
   @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)
   void closingTheActionEndsTheRunsStillGoing(Vertx vertx, VertxTestContext test) throws Exception {
