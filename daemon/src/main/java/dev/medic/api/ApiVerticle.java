@@ -113,19 +113,15 @@ public final class ApiVerticle extends VerticleBase {
     int maxEventClients = http.maxEventClients();
     int eventsBacklog = http.eventsBacklog();
     long keepaliveMs = EventStream.keepaliveMillis(http.idleTimeout().toMillis());
-    guard = new ConnectionGuard(vertx, metrics,
-        ConnectionGuard.connectionLimit(http.maxConnections(), ConnectionGuard.openFileLimit()),
-        http.headerTimeout().toMillis(), http.idleTimeout().toMillis());
     events = new EventStream(vertx, metrics);
     events.start();
-    metrics.apiGauges(guard::open, guard.limit(), events::open);
 
     Router router = Router.router(vertx);
     // First, for every request: a query string that cannot be decoded is the client's error.
     router.route().handler(ApiVerticle::decodableQuery);
     router.post().handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES).setHandleFileUploads(false));
     // After the body (if any) has arrived whole: the request deadline is off until the answer ends.
-    router.route().handler(guard::requestRead);
+    router.route().handler(ctx -> guard.requestRead(ctx));
     router.get("/health").handler(this::health);
     router.get("/ready").handler(this::ready);
     router.get("/status").handler(this::status);
@@ -156,10 +152,15 @@ public final class ApiVerticle extends VerticleBase {
         // HTTP/1.1 only: medic's clients are curl, Prometheus and probes; h2c would add streams
         // that the per-connection request deadline does not see.
         .setHttp2ClearTextEnabled(false);
-    // Read once, off the event loop: the page is a resource inside the jar.
-    return vertx.executeBlocking(StatusPage::load)
-        .compose(html -> {
-          page = html;
+    // Read once, off the event loop: the page (a resource inside the jar) and /proc/self/limits.
+    record Read(StatusPage html, java.util.OptionalLong openFiles) {}
+    return vertx.executeBlocking(() -> new Read(StatusPage.load(), ConnectionGuard.openFileLimit()))
+        .compose(read -> {
+          page = read.html();
+          guard = new ConnectionGuard(vertx, metrics,
+              ConnectionGuard.connectionLimit(http.maxConnections(), read.openFiles()),
+              http.headerTimeout().toMillis(), http.idleTimeout().toMillis());
+          metrics.apiGauges(guard::open, guard.limit(), events::open);
           return vertx.createHttpServer(options)
               .connectionHandler(guard::connected)
               .requestHandler(router)

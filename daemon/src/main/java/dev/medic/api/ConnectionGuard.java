@@ -133,7 +133,9 @@ final class ConnectionGuard {
   private void arm(HttpConnection c, long ms) {
     disarm(c);
     deadlines.put(c, vertx.setTimer(ms, id -> {
-      if (deadlines.get(c) != null && deadlines.get(c) == id) {
+      // Compared as long values: two boxed Longs above 127 are different objects.
+      Long current = deadlines.get(c);
+      if (current != null && current.longValue() == id.longValue()) {
         deadlines.put(c, -1L);
         metrics.apiConnectionClosed("header-timeout");
         c.close();

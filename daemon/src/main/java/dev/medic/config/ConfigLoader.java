@@ -107,8 +107,8 @@ public final class ConfigLoader {
       throw new ConfigException(problems.sorted());
     }
     Config user = parse(problems, () -> new Includes(problems, options().setAllowMissing(false)).parse(f));
-    // A missing include or a check defined twice: what would be read is not what was meant.
-    problems.throwIfAny();
+    // A missing include or a check defined twice is reported with every other problem at once:
+    // build() validates what was read and throws at its end.
     return build(user, f.getPath(), problems);
   }
 

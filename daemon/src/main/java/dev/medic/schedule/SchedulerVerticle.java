@@ -75,7 +75,11 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
   }
 
   private CheckRuntime added(CheckConfig c, Instant now) {
-    CheckRuntime rt = new CheckRuntime(c, newProbe(c), now);
+    return added(c, newProbe(c), now);
+  }
+
+  private CheckRuntime added(CheckConfig c, Probe probe, Instant now) {
+    CheckRuntime rt = new CheckRuntime(c, probe, now);
     metrics.addCheck(c.name(), c.type(), () -> rt.state().status());
     return rt;
   }
@@ -120,11 +124,12 @@ public final class SchedulerVerticle extends VerticleBase implements dev.medic.r
         try {
           if (rt == null || !rt.config.type().equals(c.type())) {
             // New, or the same name with a new type: reported as changed, though it starts over.
+            // The new probe is built first: when it cannot be, the old check keeps running.
+            Probe probe = newProbe(c);
             if (rt != null) {
               retire(rt);
-              rt = null;
             }
-            rt = added(c, now);
+            rt = added(c, probe, now);
             (checks.containsKey(c.name()) ? changed : added).add(c.name());
             starting.add(rt);
           } else if (!rt.config.sameSettings(c)) {

@@ -219,6 +219,23 @@ class ApiLimitsTest {
   @Test
   void aClientTricklingItsRequestIsClosedAtTheHeaderDeadline() throws Exception {
     start("idle-timeout = 30s, header-timeout = 1s", 0);
+    trickleUntilClosed();
+  }
+
+  @Test
+  void theHeaderDeadlineStillClosesOnceTimerIdsAreLarge() throws Exception {
+    // The scheduler takes a timer per run: minutes after start the ids are far above 127, where
+    // two boxed Longs of the same value are no longer the same object.
+    start("idle-timeout = 30s, header-timeout = 1s", 0);
+    AtomicInteger fired = new AtomicInteger();
+    for (int i = 0; i < 300; i++) {
+      vertx.setTimer(1, id -> fired.incrementAndGet());
+    }
+    Await.until("300 timers fired", 5_000, () -> fired.get() == 300);
+    trickleUntilClosed();
+  }
+
+  private void trickleUntilClosed() throws Exception {
     Socket s = connect(0);
     s.setSoTimeout(100);
     String request = "GET /status HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: " + "a".repeat(200) + "\r\n\r\n";

@@ -62,6 +62,26 @@ class IncludesTest {
   }
 
   @Test
+  void aMissingIncludeDoesNotHideTheOtherProblems() throws Exception {
+    Path main = write("medic.conf", "medic.checks.root { type = disk, path = \"/\", intervall = 1m }\n"
+        + "include \"conf.d/chekcs.conf\"\n");
+
+    ConfigException e = assertThrows(ConfigException.class, () -> loader.load(Optional.of(main)));
+
+    assertThat(e.report()).contains(main + ":2: include \"conf.d/chekcs.conf\": the file does not exist")
+        .contains(main + ":1: medic.checks.root.intervall");
+  }
+
+  @Test
+  void aFileOfOnlyAMissingIncludeIsReportedAsSuch() throws Exception {
+    Path main = write("medic.conf", "include \"checks.conf\"\n");
+
+    ConfigException e = assertThrows(ConfigException.class, () -> loader.load(Optional.of(main)));
+
+    assertThat(e.report()).startsWith(main + ":1: include \"checks.conf\": the file does not exist");
+  }
+
+  @Test
   void anOptionalIncludeMayBeAbsentAndIsReadWhenPresent() throws Exception {
     Path main = write("medic.conf", "medic.checks.root { type = disk, path = \"/\" }\n"
         + "include \"optional:local.conf\"\n");

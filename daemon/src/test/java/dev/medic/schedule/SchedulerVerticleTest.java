@@ -333,4 +333,39 @@ class SchedulerVerticleTest {
       }));
     }));
   }
+
+  @Test
+  void aCheckWhoseNewTypeCannotBeBuiltAtReloadKeepsRunningAsBefore(Vertx vertx, VertxTestContext ctx)
+      throws Exception {
+    // The 2nd create is the scheduler's at the reload (1: the reload's validation).
+    java.util.concurrent.atomic.AtomicInteger creates = new java.util.concurrent.atomic.AtomicInteger();
+    dev.medic.probe.ProbeType fragile = new dev.medic.probe.ProbeType() {
+      @Override
+      public String type() {
+        return "fragile";
+      }
+
+      @Override
+      public dev.medic.probe.Probe create(dev.medic.config.Settings settings, dev.medic.probe.ProbeContext context) {
+        if (creates.incrementAndGet() == 2) {
+          throw new IllegalStateException("native library not loaded");
+        }
+        return () -> Future.succeededFuture(ProbeResult.ok("fine"));
+      }
+    };
+    ConfigLoader loader = new ConfigLoader(ProbeTypes.of(scripted, fragile), vertx);
+    MedicConfig first = loader.loadString("medic { checks { b { type = scripted, interval = 100ms, timeout = 50ms } } }",
+        "test.conf");
+    MedicConfig second = loader.loadString("medic { checks { b { type = fragile, interval = 100ms, timeout = 50ms } } }",
+        "test.conf");
+    SchedulerVerticle scheduler = new SchedulerVerticle(first, live, metrics, Clock.systemUTC());
+    vertx.deployVerticle(scheduler).compose(id -> scheduler.reconfigure(second)).onComplete(ctx.succeeding(r -> {
+      int before = scripted.starts("b").size();
+      vertx.setTimer(600, t -> ctx.verify(() -> {
+        assertThat(scripted.starts("b").size() - before).as("b goes on with its old probe").isGreaterThanOrEqualTo(3);
+        assertThat(metrics.scrape()).contains("check=\"b\"");
+        ctx.completeNow();
+      }));
+    }));
+  }
 }
