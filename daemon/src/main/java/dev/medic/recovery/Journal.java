@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * fails (a full disk, an I/O error) fails its future and leaves nothing of its record behind: what
  * was written of it is cut off again, or, if even that fails, the next record starts on a line of
  * its own. The journal stays open after a failure — a rotation that broke half-way included — and
- * the next write tries again. Every failure, and the first write that works after failures, is
+ * the next write tries again. Every failure, and the first synced write that works after failures, is
  * told to the {@link Watcher}; {@link #health()} says where the journal stands.
  *
  * <p>On disk it takes at most {@code 6 × 10 MiB}: the current file and five rotated ones, each cut
@@ -133,7 +133,22 @@ public final class Journal {
     if (closed) {
       return Future.failedFuture(new IllegalStateException("the journal in " + dir + " is closed"));
     }
-    byte[] line = (record.encode() + "\n").getBytes(StandardCharsets.UTF_8);
+    return write(record, (record.encode() + "\n").getBytes(StandardCharsets.UTF_8), sync);
+  }
+
+  /**
+   * Tries whether the journal takes a synced write, without adding a record: writes an empty line
+   * (which {@link #read} skips) and fsyncs it. Fails like {@link #append}, with {@code about}
+   * (e.g. the check and kind that wait for it) told to the watcher; a success ends an outage.
+   */
+  public Future<Void> probe(JsonObject about) {
+    if (closed) {
+      return Future.failedFuture(new IllegalStateException("the journal in " + dir + " is closed"));
+    }
+    return write(about, "\n".getBytes(StandardCharsets.UTF_8), true);
+  }
+
+  private Future<Void> write(JsonObject record, byte[] line, boolean sync) {
     return writer.executeBlocking(() -> {
       if (closed) {
         throw new IllegalStateException("the journal in " + dir + " is closed");
@@ -147,7 +162,9 @@ public final class Journal {
         throw new WriteFailedException(dir, e);
       }
       JournalHealth before = health;
-      if (!before.writable()) {
+      // Only a synced write proves the disk takes records: on a nearly full disk a small unsynced
+      // line may land in the page cache while the fsynced outcome records still fail.
+      if (!before.writable() && sync) {
         health = before.succeeded();
         tell(w -> w.writableAgain(before));
       }

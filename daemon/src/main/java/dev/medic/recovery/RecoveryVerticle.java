@@ -327,7 +327,12 @@ public final class RecoveryVerticle extends VerticleBase {
         return;
       }
       String forCheck = check == null ? "" : check;
-      attempt(forCheck, a, true, null).onComplete(ar -> done.complete(ar.succeeded() ? ar.result()
+      Future<JsonObject> manual = attempt(forCheck, a, true, null);
+      // Held like the engine's attempts: a reload closes a replaced action only after it is done.
+      Future<Void> held = manual.<Void>mapEmpty().recover(e -> Future.succeededFuture());
+      inFlight.add(held);
+      held.onComplete(x -> inFlight.remove(held));
+      manual.onComplete(ar -> done.complete(ar.succeeded() ? ar.result()
           : new JsonObject().put("action", actionName).put("outcome", "failure")
               .put("message", String.valueOf(ar.cause().getMessage()))));
     });
@@ -531,6 +536,12 @@ public final class RecoveryVerticle extends VerticleBase {
   private Future<Void> sharedStep(String check, List<String> list, int i, ActionConfig a) {
     LeaseBackend backend = leases.orElseThrow();
     String budgetKey = SharedBudget.budgetKey(a.name(), check);
+    if (!journal.health().writable()) {
+      // No lease and no shared record while this journal is failing: a synced empty line says
+      // first whether it takes writes again (else loopFailed waits for it, spending nobody's budget).
+      return journal.probe(record(JournalKinds.ATTEMPT_STARTED, check).put("action", a.name()))
+          .compose(v -> sharedStep(check, list, i, a));
+    }
     return backend.acquire(SharedBudget.leaseKey(a.name(), check)).transform(ar -> {
       if (ar.failed()) {
         return backendDown(check, list, i, a, ar.cause());
@@ -563,17 +574,23 @@ public final class RecoveryVerticle extends VerticleBase {
             return lease.release();
           }
           default -> {
-            SharedRun run = new SharedRun(lease, budgetKey, attempts.size() + 1, now);
+            SharedRun run = new SharedRun(lease, budgetKey, attempts.size() + 1, now, Promise.promise());
             JsonObject started = SharedBudget.record(now, SharedBudget.STARTED, config.instance(), lease.fencingToken());
             // On the shared budget before it runs: a holder that dies mid-action has spent it.
             return backend.recordAttempt(budgetKey, started, a.policy().within()).transform(recorded -> {
               if (recorded.failed()) {
                 return lease.release().transform(x -> backendDown(check, list, i, a, recorded.cause()));
               }
-              return attempt(check, a, false, run)
-                  .compose(outcome -> finishShared(backend, run, a, outcome))
-                  .transform(done -> lease.release().transform(x -> done.succeeded()
-                      ? Future.succeededFuture(done.result()) : Future.<JsonObject>failedFuture(done.cause())))
+              Future<JsonObject> whole = attempt(check, a, false, run);
+              // Once the outcome is known (not once it is on disk, which a journal outage may hold
+              // up for hours) the shared budget gets it and the lease goes; an attempt whose start
+              // could not be journaled did not run and gives its place in the budget back.
+              whole.onComplete(w -> run.ran().tryComplete(w.succeeded() ? w.result().getString("outcome")
+                  : Attempt.Outcome.FAILURE.label()));
+              Future<Void> released = run.ran().future()
+                  .transform(ran -> finishShared(backend, run, a, ran.succeeded() ? ran.result() : SharedBudget.NOT_RUN))
+                  .transform(x -> lease.release());
+              return released.transform(x -> whole)
                   .compose(outcome -> "success".equals(outcome.getString("outcome"))
                       ? Future.succeededFuture()
                       : runList(check, list, i + 1));
@@ -585,8 +602,8 @@ public final class RecoveryVerticle extends VerticleBase {
   }
 
   /** Writes the attempt's outcome over its "started" record in the shared budget (best effort: it is journaled). */
-  private Future<JsonObject> finishShared(LeaseBackend backend, SharedRun run, ActionConfig a, JsonObject outcome) {
-    JsonObject finished = SharedBudget.record(run.startedAt(), outcome.getString("outcome"), config.instance(),
+  private Future<String> finishShared(LeaseBackend backend, SharedRun run, ActionConfig a, String outcome) {
+    JsonObject finished = SharedBudget.record(run.startedAt(), outcome, config.instance(),
         run.lease().fencingToken());
     return backend.recordAttempt(run.budgetKey(), finished, a.policy().within())
         .compose(x -> backend.attempts(run.budgetKey()))
@@ -670,7 +687,7 @@ public final class RecoveryVerticle extends VerticleBase {
   }
 
   /** An attempt of a shared action: under which lease, with which number in the shared budget. */
-  private record SharedRun(Lease lease, String budgetKey, int number, Instant startedAt) {}
+  private record SharedRun(Lease lease, String budgetKey, int number, Instant startedAt, Promise<String> ran) {}
 
   /** The attempts a budget decision goes by: the shared ones for a shared action in fleet mode. */
   private List<Attempt> attemptsOf(String check, ActionConfig a) {
@@ -706,7 +723,11 @@ public final class RecoveryVerticle extends VerticleBase {
     boolean dry = a.policy().dryRun();
     JsonObject started = withLease(record(JournalKinds.ATTEMPT_STARTED, check), shared).put("action", a.name())
         .put("attempt", number).put("dryRun", dry).put("manual", manual).put("message", action.describe());
-    return journal.append(started, true).compose(v -> {
+    return journal.append(started, true).onFailure(e -> {
+      if (shared != null) {
+        shared.ran().tryFail(e); // not run: the shared budget gets its place back
+      }
+    }).compose(v -> {
       ledger.apply(started);
       publish("started", check, a.name(), number, (dry ? "dry run: would run " : "running ") + action.describe(), dry);
       log.atInfo().addKeyValue("check", check).addKeyValue("action", a.name()).addKeyValue("attempt", number)
@@ -723,6 +744,9 @@ public final class RecoveryVerticle extends VerticleBase {
           .put("attempt", number)
           .put("started", true).put("outcome", label).put("message", outcome.message())
           .put("output", outcome.output()).put("dryRun", dry).put("manual", manual);
+      if (shared != null) {
+        shared.ran().tryComplete(label);
+      }
       String what = "the outcome of " + a.name() + " attempt " + number + (check.isEmpty() ? "" : " for " + check);
       return durably(check, done, what, 0).map(v -> {
         journalWait.remove(check);

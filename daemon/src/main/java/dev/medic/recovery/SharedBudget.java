@@ -13,6 +13,8 @@ import java.util.List;
 final class SharedBudget {
 
   static final String STARTED = "started";
+  /** An attempt recorded as started whose start this instance could not journal: it never ran, and counts for nothing. */
+  static final String NOT_RUN = "not-run";
 
   private SharedBudget() {}
 
@@ -33,6 +35,9 @@ final class SharedBudget {
     List<Attempt> out = new ArrayList<>(records.size());
     for (JsonObject r : records) {
       String outcome = r.getString("outcome", STARTED);
+      if (NOT_RUN.equals(outcome)) {
+        continue;
+      }
       out.add(new Attempt(Instant.parse(r.getString("ts")),
           STARTED.equals(outcome) ? Attempt.Outcome.FAILURE : Attempt.Outcome.parse(outcome)));
     }
