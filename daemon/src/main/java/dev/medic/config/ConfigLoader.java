@@ -28,6 +28,7 @@ import dev.medic.recovery.Action;
 import dev.medic.recovery.ActionContext;
 import dev.medic.recovery.ActionType;
 import dev.medic.recovery.ActionTypes;
+import dev.medic.recovery.SequenceAction;
 import dev.medic.recovery.Maintenance;
 import dev.medic.recovery.Policy;
 import dev.medic.kubernetes.KubernetesAccess;
@@ -40,6 +41,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -666,6 +668,7 @@ public final class ConfigLoader {
 
   private Map<String, ActionConfig> actions(Settings s, Policy defaults, ClusterConfig cluster) {
     Map<String, ActionConfig> out = new LinkedHashMap<>();
+    Map<String, List<String>> sequences = new LinkedHashMap<>();
     for (String name : s.keys()) {
       Settings a = s.child(name);
       if (!NAME.matcher(name).matches()) {
@@ -688,13 +691,66 @@ public final class ConfigLoader {
       }
       try {
         Action action = type.get().create(a, new ActionContext(vertx, name, policy.timeout()));
+        if (action instanceof SequenceAction sequence) {
+          sequences.put(name, sequence.steps());
+        }
         action.close();
       } catch (RuntimeException e) {
         a.problem("the " + typeName + " action could not be built: " + e.getMessage());
       }
       out.put(name, new ActionConfig(name, type.get(), a.rawObject(), policy, scope));
     }
+    resolveSteps(s, sequences);
     return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * The steps of every sequence name actions written under medic.actions, never the sequence
+   * itself, and no cycle through nested sequences (reported once, at the sequence where the
+   * search found it closed).
+   */
+  private static void resolveSteps(Settings actions, Map<String, List<String>> sequences) {
+    Set<String> names = actions.keys();
+    for (Map.Entry<String, List<String>> seq : sequences.entrySet()) {
+      Settings s = actions.child(seq.getKey());
+      for (String step : seq.getValue()) {
+        if (step.equals(seq.getKey())) {
+          s.problem("steps", "\"" + step + "\" is this sequence itself (expected other actions)");
+        } else if (!names.contains(step)) {
+          Set<String> others = new LinkedHashSet<>(names);
+          others.remove(seq.getKey());
+          s.problem("steps", DidYouMean.unknownMessage("action \"" + step + "\"", step, others));
+        }
+      }
+    }
+    Set<String> done = new HashSet<>();
+    for (String start : sequences.keySet()) {
+      stepCycle(start, sequences, new ArrayList<>(), done, actions);
+    }
+  }
+
+  private static void stepCycle(String name, Map<String, List<String>> sequences, List<String> path,
+      Set<String> done, Settings actions) {
+    if (done.contains(name) || !sequences.containsKey(name)) {
+      return;
+    }
+    int at = path.indexOf(name);
+    if (at >= 0) {
+      List<String> cycle = new ArrayList<>(path.subList(at, path.size()));
+      cycle.add(name);
+      String last = path.get(path.size() - 1);
+      actions.child(last).problem("steps", "sequences run each other in a cycle: " + String.join(" → ", cycle)
+          + " (expected steps that end)");
+      return;
+    }
+    path.add(name);
+    for (String step : sequences.get(name)) {
+      if (!step.equals(name)) {
+        stepCycle(step, sequences, path, done, actions);
+      }
+    }
+    path.remove(path.size() - 1);
+    done.add(name);
   }
 
   /** The policy keys of an action, or of {@code medic.recovery} for the defaults. */

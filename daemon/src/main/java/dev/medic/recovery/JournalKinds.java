@@ -9,6 +9,8 @@ public final class JournalKinds {
   public static final String ATTEMPT_STARTED = "attempt-started";
   /** An action attempt ended: outcome success, failure or dry-run (fsynced). */
   public static final String ATTEMPT = "attempt";
+  /** One step of a sequence ended: its step name, outcome and message, then the sequence's attempt record (fsynced). */
+  public static final String STEP = "step";
   /** A check ran out of attempts. */
   public static final String EXHAUSTED = "exhausted";
   /** An operator reset a check's budget. */

@@ -23,12 +23,14 @@ final class ProcessText {
 
   private ProcessText() {}
 
-  /** {@code exit status 3}, or {@code exit status 137 (killed by signal 9?)}, then {@code : first line}. */
+  /**
+   * {@code exit status 3}, or {@code exit status 137 (killed by signal 9?)}. What the program
+   * printed is never part of it: it goes to the outcome's {@code output}, since a first line such
+   * as {@code curl: (7) ...} would read as the headline of an attempt that succeeded.
+   */
   static String exit(Result result) {
-    String why = "exit status " + result.exitStatus()
+    return "exit status " + result.exitStatus()
         + (result.signal().isPresent() ? " (killed by signal " + result.signal().getAsInt() + "?)" : "");
-    String line = firstLine(result.stdout());
-    return line.isEmpty() ? why : why + ": " + line;
   }
 
   /** {@code timed out after 30s (process tree killed)}. */

@@ -716,6 +716,8 @@ public final class RecoveryVerticle extends VerticleBase {
   /**
    * One attempt: journaled (fsynced) before it runs and after, verified by a re-probe when the
    * policy says so. {@code manual} attempts come from an operator and do not need a failing check.
+   * The outcome's message is what medic concluded ({@link #conclusion}); what the action printed
+   * goes to the separate {@code output} field, never into that headline.
    */
   private Future<JsonObject> attempt(String check, ActionConfig a, boolean manual, SharedRun shared) {
     int number = shared != null ? shared.number() : ledger.attempts(check, a.name()).size() + 1;
@@ -723,6 +725,7 @@ public final class RecoveryVerticle extends VerticleBase {
     boolean dry = a.policy().dryRun();
     JsonObject started = withLease(record(JournalKinds.ATTEMPT_STARTED, check), shared).put("action", a.name())
         .put("attempt", number).put("dryRun", dry).put("manual", manual).put("message", action.describe());
+    JsonArray steps = new JsonArray();
     return journal.append(started, true).onFailure(e -> {
       if (shared != null) {
         shared.ran().tryFail(e); // not run: the shared budget gets its place back
@@ -733,11 +736,23 @@ public final class RecoveryVerticle extends VerticleBase {
       log.atInfo().addKeyValue("check", check).addKeyValue("action", a.name()).addKeyValue("attempt", number)
           .addKeyValue("dryRun", dry).log("recovery attempt started");
       publishViews();
-      if (dry) {
-        return Future.succeededFuture(new ActionOutcome(true, "dry run: would run " + action.describe(), ""));
+      Instant began = clock.instant();
+      if (action instanceof SequenceAction sequence) {
+        // Bounded as a whole by the sequence's timeout; its steps each by their own.
+        return sequence(check, a, sequence, number, dry, manual, steps).compose(outcome -> dry
+            ? Future.succeededFuture(outcome)
+            : outcome.success() && a.policy().verify() && !check.isEmpty() ? verify(check, a, outcome, "")
+            : Future.succeededFuture(conclusion(a.name(), outcome, null)));
       }
-      return bounded(action, check, a.policy().timeout()).compose(outcome -> outcome.success() && a.policy().verify()
-          && !check.isEmpty() ? verify(check, a, outcome) : Future.succeededFuture(outcome));
+      if (dry) {
+        return Future.succeededFuture(new ActionOutcome(true, a.name() + " dry run: would run " + action.describe(),
+            ""));
+      }
+      return bounded(action, check, a.policy().timeout()).compose(outcome -> {
+        String took = took(began);
+        return outcome.success() && a.policy().verify() && !check.isEmpty()
+            ? verify(check, a, outcome, took) : Future.succeededFuture(conclusion(a.name(), outcome, took));
+      });
     }).compose(outcome -> {
       String label = dry ? Attempt.Outcome.DRY_RUN.label() : outcome.success() ? "success" : "failure";
       JsonObject done = withLease(record(JournalKinds.ATTEMPT, check), shared).put("action", a.name())
@@ -747,19 +762,177 @@ public final class RecoveryVerticle extends VerticleBase {
       if (shared != null) {
         shared.ran().tryComplete(label);
       }
+      if (action instanceof SequenceAction) {
+        done.put("steps", steps);
+      }
       String what = "the outcome of " + a.name() + " attempt " + number + (check.isEmpty() ? "" : " for " + check);
       return durably(check, done, what, 0).map(v -> {
         journalWait.remove(check);
         ledger.apply(done);
         remember(done);
         metrics.recoveryAttempt(a.name(), check, label);
-        publish(outcome.success() ? "succeeded" : "failed", check, a.name(), number, outcome.message(), dry);
+        publish(outcome.success() ? "succeeded" : "failed", check, a.name(), number, outcome.message(), dry,
+            outcome.output(), action instanceof SequenceAction ? steps : null);
         var event = outcome.success() ? log.atInfo() : log.atWarn();
         event.addKeyValue("check", check).addKeyValue("action", a.name()).addKeyValue("attempt", number)
             .addKeyValue("outcome", label).addKeyValue("message", outcome.message()).log("recovery attempt finished");
         publishViews();
         return done;
       });
+    });
+  }
+
+  /**
+   * The headline of an attempt: what medic concluded, never the action's output.
+   * {@code restart-app succeeded: exit status 0 in 1.2s} or {@code ... failed: exit status 3 in 0.4s};
+   * {@code took} is null for a sequence, whose message says its own times. Verified attempts are
+   * concluded by {@link #verify}.
+   */
+  private static ActionOutcome conclusion(String name, ActionOutcome outcome, String took) {
+    String message = name + (outcome.success() ? " succeeded: " : " failed: ") + outcome.message()
+        + (took == null ? "" : " in " + took);
+    return new ActionOutcome(outcome.success(), message, outcome.output());
+  }
+
+  /** Time since {@code began}, to a tenth of a second: {@code 1.2s}. */
+  private String took(Instant began) {
+    long ms = Math.max(0, Duration.between(began, clock.instant()).toMillis());
+    return String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
+  }
+
+  /**
+   * Runs a sequence's steps in order, each as its own action under its own timeout (run dry when
+   * the sequence or the step is), and journals each step's outcome as a {@code step} record before
+   * the next starts. Stops at the first failed step; the whole is bounded by the sequence's
+   * timeout. A step that is itself a sequence runs its steps in turn (the loader rejects cycles).
+   */
+  private Future<ActionOutcome> sequence(String check, ActionConfig a, SequenceAction sequence, int number,
+      boolean dry, boolean manual, JsonArray steps) {
+    Instant began = clock.instant();
+    Instant deadline = began.plus(a.policy().timeout());
+    Promise<ActionOutcome> result = Promise.promise();
+    long timer = vertx.setTimer(a.policy().timeout().toMillis() + 250, id -> result.tryComplete(ActionOutcome.failed(
+        "timed out after " + human(a.policy().timeout()) + " (" + done(steps) + " of " + sequence.steps().size()
+            + " steps finished)")));
+    runSteps(check, a, sequence.steps(), 0, number, dry, manual, steps, deadline, result.future())
+        .onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          if (ar.failed()) {
+            result.tryFail(ar.cause());
+            return;
+          }
+          ActionOutcome last = ar.result();
+          if (last != null && !last.success()) {
+            result.tryComplete(new ActionOutcome(false, last.message(), outputs(steps)));
+            return;
+          }
+          StringBuilder each = new StringBuilder();
+          for (int i = 0; i < steps.size(); i++) {
+            JsonObject st = steps.getJsonObject(i);
+            each.append(i == 0 ? "" : "; ").append(st.getString("step")).append(": ").append(st.getString("message"));
+          }
+          String message = dry
+              ? a.name() + " dry run: would run " + sequence.steps().size() + " steps (" + each + ")"
+              : steps.size() + " steps in " + took(began) + " (" + each + ")";
+          result.tryComplete(new ActionOutcome(true, message, outputs(steps)));
+        });
+    return result.future();
+  }
+
+  private static long done(JsonArray steps) {
+    return steps.stream().filter(o -> !"not-run".equals(((JsonObject) o).getString("outcome"))).count();
+  }
+
+  /** The steps' outputs, each under its step's name. */
+  private static String outputs(JsonArray steps) {
+    StringBuilder out = new StringBuilder();
+    for (Object o : steps) {
+      JsonObject st = (JsonObject) o;
+      String text = st.getString("output", "");
+      if (!text.isEmpty()) {
+        out.append(out.length() == 0 ? "" : "\n").append("== ").append(st.getString("step")).append(" ==\n")
+            .append(text);
+      }
+    }
+    return out.toString();
+  }
+
+  /** Steps[i..]: completes with the first failed step's outcome (message naming it), or null when all succeeded. */
+  private Future<ActionOutcome> runSteps(String check, ActionConfig seq, List<String> names, int i, int number,
+      boolean dry, boolean manual, JsonArray steps, Instant deadline, Future<ActionOutcome> over) {
+    if (i >= names.size()) {
+      return Future.succeededFuture(null);
+    }
+    if (over.isComplete()) {
+      return Future.succeededFuture(over.result()); // the sequence timed out: start nothing more
+    }
+    String name = names.get(i);
+    ActionConfig stepConfig = config.actions().get(name);
+    Action stepAction = stepConfig == null ? null : actions.get(name);
+    if (stepAction == null) {
+      return stepDone(check, seq, names, i, number, dry, manual, steps, null,
+          ActionOutcome.failed("no action named " + name + " (removed by a reload?)"), false);
+    }
+    boolean stepDry = dry || stepConfig.policy().dryRun();
+    Instant began = clock.instant();
+    Future<ActionOutcome> ran;
+    if (stepAction instanceof SequenceAction nested) {
+      JsonArray inner = new JsonArray();
+      ran = runSteps(check, seq, nested.steps(), 0, number, stepDry, manual, inner, deadline, over).map(failed -> {
+        StringBuilder each = new StringBuilder();
+        for (Object o : inner) {
+          JsonObject st = (JsonObject) o;
+          each.append(each.length() == 0 ? "" : "; ").append(st.getString("step")).append(": ")
+              .append(st.getString("message"));
+        }
+        return failed != null ? new ActionOutcome(false, failed.message(), outputs(inner))
+            : new ActionOutcome(true, inner.size() + " steps (" + each + ")", outputs(inner));
+      });
+    } else if (stepDry) {
+      ran = Future.succeededFuture(new ActionOutcome(true, "dry run: would run " + stepAction.describe(), ""));
+    } else {
+      Duration left = Duration.between(clock.instant(), deadline);
+      Duration timeout = left.compareTo(stepConfig.policy().timeout()) < 0 && !left.isNegative()
+          ? left : stepConfig.policy().timeout();
+      ran = bounded(stepAction, check, timeout);
+    }
+    return ran.compose(outcome -> {
+      String took = stepAction instanceof SequenceAction || stepDry ? null : took(began);
+      ActionOutcome said = new ActionOutcome(outcome.success(),
+          outcome.message() + (took == null ? "" : " in " + took), outcome.output());
+      return stepDone(check, seq, names, i, number, stepDry, manual, steps, name, said, stepDry);
+    }).compose(failed -> failed != null ? Future.succeededFuture(failed)
+        : runSteps(check, seq, names, i + 1, number, dry, manual, steps, deadline, over));
+  }
+
+  /**
+   * Journals one step's outcome (durably, before anything else runs) and adds it to the attempt's
+   * list; completes with the sequence's failure when the step failed (the steps after it are
+   * listed as not run), else null.
+   */
+  private Future<ActionOutcome> stepDone(String check, ActionConfig seq, List<String> names, int i, int number,
+      boolean dry, boolean manual, JsonArray steps, String name, ActionOutcome outcome, boolean stepDry) {
+    String stepName = name == null ? names.get(i) : name;
+    String label = stepDry ? Attempt.Outcome.DRY_RUN.label() : outcome.success() ? "success" : "failure";
+    JsonObject record = record(JournalKinds.STEP, check).put("action", seq.name()).put("attempt", number)
+        .put("step", stepName).put("index", i + 1).put("of", names.size()).put("outcome", label)
+        .put("message", outcome.message()).put("output", outcome.output()).put("dryRun", dry).put("manual", manual);
+    String what = "step " + stepName + " of " + seq.name() + " attempt " + number;
+    return durably(check, record, what, 0).map(v -> {
+      steps.add(new JsonObject().put("step", stepName).put("outcome", label).put("message", outcome.message())
+          .put("output", outcome.output()));
+      log.atInfo().addKeyValue("check", check).addKeyValue("action", seq.name()).addKeyValue("step", stepName)
+          .addKeyValue("outcome", label).addKeyValue("message", outcome.message()).log("sequence step finished");
+      if (outcome.success()) {
+        return null;
+      }
+      List<String> rest = names.subList(i + 1, names.size());
+      for (String r : rest) {
+        steps.add(new JsonObject().put("step", r).put("outcome", "not-run").put("message", "not run: "
+            + stepName + " failed").put("output", ""));
+      }
+      return ActionOutcome.failed("step " + stepName + " (" + (i + 1) + " of " + names.size() + ") failed: "
+          + outcome.message() + (rest.isEmpty() ? "" : "; not run: " + String.join(", ", rest)));
     });
   }
 
@@ -880,17 +1053,24 @@ public final class RecoveryVerticle extends VerticleBase {
     return p.future();
   }
 
-  /** After {@code grace}, probes the check; the attempt counts only if the probe says ok. */
-  private Future<ActionOutcome> verify(String check, ActionConfig a, ActionOutcome ran) {
+  /**
+   * After {@code grace}, probes the check; the attempt counts only if the probe says ok. Concludes
+   * the attempt: {@code restart-app succeeded: exit status 0 in 1.2s; app ok after 2s}, or
+   * {@code restart-app ran, but app still critical after grace 2s (probe message): exit status 0 in 1.2s}.
+   */
+  private Future<ActionOutcome> verify(String check, ActionConfig a, ActionOutcome ran, String took) {
     Promise<Void> grace = Promise.promise();
     vertx.setTimer(Math.max(1, a.policy().grace().toMillis()), id -> grace.complete());
+    String what = ran.message() + (took.isEmpty() ? "" : " in " + took);
+    String after = human(a.policy().grace());
     return grace.future().compose(v -> runner.runNow(check)).map(state -> {
       Status judged = state.lastStatus();
       String probe = state.lastResult() == null ? "" : state.lastResult().message();
       return judged == Status.OK
-          ? new ActionOutcome(true, ran.message() + "; verified: " + check + " is ok", ran.output())
-          : new ActionOutcome(false, ran.message() + "; verification failed: " + check + " is " + judged + " ("
-              + probe + ")", ran.output());
+          ? new ActionOutcome(true, a.name() + " succeeded: " + what + "; " + check + " ok after " + after,
+              ran.output())
+          : new ActionOutcome(false, a.name() + " ran, but " + check + " still " + judged.label() + " after grace "
+              + after + (probe.isEmpty() ? "" : " (" + probe + ")") + ": " + what, ran.output());
     });
   }
 
@@ -1033,6 +1213,9 @@ public final class RecoveryVerticle extends VerticleBase {
             .put("maxAttempts", a.policy().maxAttempts()).put("within", human(a.policy().within()))
             .put("nextAttemptAt", d.kind() == Budget.Decision.Kind.WAIT ? d.notBefore().toString() : null)
             .put("dryRun", a.policy().dryRun()).put("scope", a.scope().key()));
+        if (actions.get(name) instanceof SequenceAction sequence) {
+          budgets.getJsonObject(budgets.size() - 1).put("steps", new JsonArray(sequence.steps()));
+        }
       }
       String elsewhere = heldElsewhere.get(c.name());
       String forJournal = journalWait.get(c.name());
@@ -1068,9 +1251,22 @@ public final class RecoveryVerticle extends VerticleBase {
   }
 
   private void publish(String event, String check, String action, int attempt, String message, boolean dryRun) {
-    vertx.eventBus().publish(Bus.RECOVERY, new JsonObject().put("kind", "recovery").put("event", event)
+    publish(event, check, action, attempt, message, dryRun, null, null);
+  }
+
+  /** @param output what the action printed, a detail beside the message; {@code steps} a sequence's step outcomes */
+  private void publish(String event, String check, String action, int attempt, String message, boolean dryRun,
+      String output, JsonArray steps) {
+    JsonObject r = new JsonObject().put("kind", "recovery").put("event", event)
         .put("check", check).put("action", action).put("attempt", attempt).put("message", message)
-        .put("dryRun", dryRun).put("at", clock.instant().toString()).put("instance", config.instance()));
+        .put("dryRun", dryRun).put("at", clock.instant().toString()).put("instance", config.instance());
+    if (output != null) {
+      r.put("output", output);
+    }
+    if (steps != null) {
+      r.put("steps", steps.copy());
+    }
+    vertx.eventBus().publish(Bus.RECOVERY, r);
   }
 
   static String human(Duration d) {

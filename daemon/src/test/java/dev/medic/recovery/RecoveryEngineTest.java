@@ -120,7 +120,7 @@ class RecoveryEngineTest {
     List<JsonObject> attempts = journal().stream().filter(r -> "attempt".equals(r.getString("kind"))).toList();
     assertThat(attempts).hasSize(1);
     assertThat(attempts.get(0).getString("outcome")).isEqualTo("success");
-    assertThat(attempts.get(0).getString("message")).contains("verified: app is ok");
+    assertThat(attempts.get(0).getString("message")).contains("; app ok after ");
     assertThat(count("attempt-started")).isEqualTo(1);
     JsonObject view = daemon.recovery().view("app");
     assertThat(view.getJsonArray("actions").getJsonObject(0).getInteger("used")).isEqualTo(1);

@@ -102,7 +102,7 @@ class RedisRecoveryEndToEndTest {
     List<JsonObject> attempts = journal.stream().filter(r -> "attempt".equals(r.getString("kind"))).toList();
     assertThat(attempts).hasSize(1);
     assertThat(attempts.get(0).getString("outcome")).isEqualTo("success");
-    assertThat(attempts.get(0).getString("message")).contains("verified: cache is ok");
+    assertThat(attempts.get(0).getString("message")).contains("; cache ok after ");
     assertThat(journal.stream().filter(r -> "state".equals(r.getString("kind"))).map(r -> r.getString("to")))
         .containsSubsequence("ok", "critical", "ok");
     JsonObject view = daemon.recovery().view("cache");
