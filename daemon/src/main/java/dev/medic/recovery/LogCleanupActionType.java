@@ -67,6 +67,18 @@ public final class LogCleanupActionType implements ActionType {
     String patternText = settings.string("pattern", "*");
     PathMatcher pattern = pattern(settings, patternText);
     boolean recursive = settings.bool("recursive", true);
+    if (patternText.chars().allMatch(ch -> ch == '*' || ch == '?') && patternText.indexOf('*') >= 0) {
+      // Under /var/lib applications keep their data (databases, queues) beside their logs: every
+      // file there is fair game only to a pattern that names the logs.
+      for (Path root : roots) {
+        Path real = realPath(root);
+        if (real.startsWith(VAR_LIB) || root.startsWith(VAR_LIB)) {
+          settings.problem("pattern", "\"" + patternText + "\" matches every file, and \"" + root + "\" is inside "
+              + VAR_LIB + ", where applications keep their data (refused: expected a pattern for the log files"
+              + " alone, e.g. pattern = \"*.log*\")");
+        }
+      }
+    }
     if (olderThan.isEmpty() && keep.isEmpty() && gzip.isEmpty()
         && !settings.has("older-than") && !settings.has("keep") && !settings.has("gzip-larger-than")) {
       settings.problem("has nothing to do (expected at least one of older-than, keep, gzip-larger-than)");
@@ -118,6 +130,8 @@ public final class LogCleanupActionType implements ActionType {
     }
     return List.copyOf(roots);
   }
+
+  private static final Path VAR_LIB = Path.of("/var/lib");
 
   /** Trees of the system itself, refused as roots at any depth: nothing in them is a log to clean. */
   private static final Set<String> SYSTEM_TREES = Set.of("bin", "boot", "dev", "etc", "lib", "lib32", "lib64",
