@@ -97,7 +97,9 @@ class ApiVerticleTest {
     get("/ready").compose(first -> {
       ctx.verify(() -> {
         assertThat(first.statusCode()).isEqualTo(503);
-        assertThat(first.bodyAsJsonObject().getJsonArray("waitingFor").getList()).containsExactly("slow");
+        // The disk check answers within milliseconds, but on a busy machine not always before this
+        // first request: what matters is that the slow one is waited for.
+        assertThat(first.bodyAsJsonObject().getJsonArray("waitingFor").getList()).contains("slow");
       });
       Promise<Void> wait = Promise.promise();
       vertx.setTimer(900, id -> wait.complete());
