@@ -75,14 +75,9 @@ public final class AlertmanagerChannel implements Channel {
       switch (e.kind() == null ? "" : e.kind()) {
         case "state" -> {
           if (e.resolved()) {
-            // Ends the alert the check raised whatever its severity label (the status it leaves
-            // need not be the one announced: flapping was announced as a warning, a critical
-            // state may have been given up), and a recovery-exhausted alert if there was one.
-            // Ending an alert that does not exist is harmless.
-            String left = severityOf(e.previous());
-            out.add(alert(e, CHECK_FAILING, left, true, extraLabels, generatorUrl));
-            out.add(alert(e, CHECK_FAILING, "critical".equals(left) ? "warning" : "critical", true, extraLabels,
-                generatorUrl));
+            // Ends the alert the check raised, whose severity was that of the status it leaves,
+            // and a recovery-exhausted alert if there was one (ending none is harmless).
+            out.add(alert(e, CHECK_FAILING, severityOf(e.previous()), true, extraLabels, generatorUrl));
             out.add(alert(e, RECOVERY_EXHAUSTED, "critical", true, extraLabels, generatorUrl));
           } else if (bad) {
             out.add(alert(e, CHECK_FAILING, e.severity(), false, extraLabels, generatorUrl));
@@ -100,11 +95,7 @@ public final class AlertmanagerChannel implements Channel {
           }
         }
         case "daemon" -> {
-          if (Routing.ends(e)) {
-            // journal-writable ends journal-failed (critical); a reload or start that loads the
-            // configuration ends reload-failed (warning).
-            out.add(alert(e, DAEMON, Routing.raisedSeverity(e), true, extraLabels, generatorUrl));
-          } else if (bad) {
+          if (bad) {
             out.add(alert(e, DAEMON, e.severity(), false, extraLabels, generatorUrl));
           }
         }

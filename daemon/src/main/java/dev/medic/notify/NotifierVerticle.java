@@ -102,19 +102,8 @@ public final class NotifierVerticle extends VerticleBase {
     int shedSinceLog;
     long shedLoggedAtNanos;
     boolean shedLogged;
-    /**
-     * Per subject (a check, or {@code daemon:journal} …): the bad severity routed to this channel
-     * and not yet followed by its end — what routing decides by ({@link Routing#decide}).
-     */
+    /** Per check: the bad severity last announced, and when (for repeat-interval). */
     final Map<String, String> announced = new HashMap<>();
-    /**
-     * The same, but only what the channel confirmed it received: what a restart starts from (kept
-     * in the outbox, {@link Outbox#saveAnnounced}) and what a resolution may end.
-     */
-    final Map<String, String> told = new HashMap<>();
-    /** {@link #told} is being written; written again once done when it changed meanwhile. */
-    boolean savingTold;
-    boolean toldDirty;
     final Map<String, Instant> announcedAt = new HashMap<>();
     final Map<String, Integer> repeats = new HashMap<>();
     boolean sending;
@@ -135,7 +124,8 @@ public final class NotifierVerticle extends VerticleBase {
     List<Future<Void>> loading = new ArrayList<>();
     for (Sender s : senders.values()) {
       // What a previous run could not deliver goes first.
-      loading.add(load(s).map(entries -> {
+      loading.add(outbox.pending(s.config.name()).map(entries -> {
+        s.queue.addAll(entries);
         if (!entries.isEmpty()) {
           log.atInfo().addKeyValue("channel", s.config.name()).addKeyValue("pending", entries.size())
               .log("delivering notifications left from before the restart");
@@ -145,57 +135,12 @@ public final class NotifierVerticle extends VerticleBase {
       }));
     }
     return Future.all(loading).map(v -> {
-      // What was announced before the restart and belongs to a check no longer configured is over.
-      resolveRemovedChecks(config);
       consumers.add(vertx.eventBus().consumer(Bus.STATE, m -> onState(m.body())));
       consumers.add(vertx.eventBus().consumer(Bus.RECOVERY, m -> onRecovery(m.body())));
       startRepeatScan();
       route(daemonEvent("started", "info", "medic " + config.instance() + " started with " + config.checks().size()
           + " checks"));
       return null;
-    });
-  }
-
-  /**
-   * Loads what the channel was told before a restart and what it had not received yet: a check
-   * found ok after the restart resolves what was announced before it.
-   */
-  private Future<List<Outbox.Entry>> load(Sender s) {
-    return outbox.announced(s.config.name()).recover(e -> {
-      log.atWarn().addKeyValue("channel", s.config.name()).addKeyValue("error", String.valueOf(e.getMessage()))
-          .log("could not read what the channel was told before the restart; its open alerts are not known");
-      return Future.succeededFuture(Map.of());
-    }).compose(told -> outbox.pending(s.config.name()).map(entries -> {
-      s.told.putAll(told);
-      s.queue.addAll(entries);
-      s.announced.putAll(Routing.fold(s.told, entries.stream().map(Outbox.Entry::event).toList()));
-      Instant now = clock.instant();
-      for (String subject : s.announced.keySet()) {
-        if (!subject.startsWith(Routing.DAEMON)) {
-          s.announcedAt.put(subject, now);
-        }
-      }
-      return entries;
-    }));
-  }
-
-  /** Records {@link Sender#told} on disk, on the outbox's worker, one write at a time. */
-  private void saveTold(Sender s) {
-    if (s.savingTold) {
-      s.toldDirty = true;
-      return;
-    }
-    s.savingTold = true;
-    s.toldDirty = false;
-    outbox.saveAnnounced(s.config.name(), Map.copyOf(s.told)).onComplete(ar -> {
-      s.savingTold = false;
-      if (ar.failed()) {
-        log.atWarn().addKeyValue("channel", s.config.name()).addKeyValue("error", String.valueOf(ar.cause().getMessage()))
-            .log("could not record what the channel was told; after a restart its open alerts may not be resolved");
-      }
-      if (s.toldDirty) {
-        saveTold(s);
-      }
     });
   }
 
@@ -248,7 +193,8 @@ public final class NotifierVerticle extends VerticleBase {
         if (s == null) {
           Sender fresh = new Sender(c, built);
           s = fresh;
-          loading.add(load(fresh).map(entries -> {
+          loading.add(outbox.pending(c.name()).map(entries -> {
+            fresh.queue.addAll(entries);
             if (!entries.isEmpty()) {
               schedule(fresh, Duration.ZERO);
             }
@@ -295,7 +241,7 @@ public final class NotifierVerticle extends VerticleBase {
     Instant now = clock.instant();
     for (Sender s : senders.values()) {
       for (String check : List.copyOf(s.announced.keySet())) {
-        if (check.startsWith(Routing.DAEMON) || next.checks().containsKey(check)) {
+        if (next.checks().containsKey(check)) {
           continue;
         }
         String was = s.announced.remove(check);
@@ -370,31 +316,25 @@ public final class NotifierVerticle extends VerticleBase {
     String to = c.getString("to");
     Instant at = Instant.parse(c.getString("at"));
     boolean flapping = c.getBoolean("flapping", false);
-    boolean suppressed = !c.getJsonArray("suppressedBy", new io.vertx.core.json.JsonArray()).isEmpty();
     if ("flapping_started".equals(kind)) {
       announce(check, to, event("state", check, "warning", to, null, "flapping: " + c.getString("message"),
-          "FLAPPING " + check, at, details(check).put("flapping", true)), suppressed);
-      return;
-    }
-    if ("flapping_stopped".equals(kind)) {
-      // The end of flapping says where the check settled: ok resolves what was announced, a bad
-      // state is announced as it is (also to the channels that heard the flapping).
-      String title = ("ok".equals(to) ? "RESOLVED" : to.toUpperCase(Locale.ROOT)) + " " + check
-          + ": flapping stopped, " + c.getString("message");
-      announce(check, to, event("state", check, Routing.severityOf(to), to, from, "flapping stopped, "
-          + c.getString("message"), title, at, details(check).put("flappingStopped", true)), suppressed);
+          "FLAPPING " + check, at, details(check).put("flapping", true)));
       return;
     }
     if (!"status".equals(kind) || flapping) {
-      return; // a flapping check is notified when it starts flapping and when it stops
+      return; // a flapping check notified once, when it started flapping
     }
-    // unknown → ok is also the first result of a check: routing sends its resolution only where
-    // something was announced (before a restart, or for unknown), so a first ok result tells nobody.
+    if ("unknown".equals(from) && "ok".equals(to)) {
+      return; // a first result that is fine: nothing to tell
+    }
+    if (!"ok".equals(to) && !c.getJsonArray("suppressedBy", new io.vertx.core.json.JsonArray()).isEmpty()) {
+      log.atDebug().addKeyValue("check", check).log("notification held back: a dependency is critical");
+      return;
+    }
     String severity = Routing.severityOf(to);
     String title = ("ok".equals(to) ? "RESOLVED" : to.toUpperCase(Locale.ROOT)) + " " + check + ": "
         + c.getString("message");
-    announce(check, to, event("state", check, severity, to, from, c.getString("message"), title, at, details(check)),
-        suppressed);
+    announce(check, to, event("state", check, severity, to, from, c.getString("message"), title, at, details(check)));
   }
 
   // ---- one voice per shared check ------------------------------------------------------------------
@@ -410,14 +350,14 @@ public final class NotifierVerticle extends VerticleBase {
    * (renewed) until it has announced the resolution; the others stay quiet. Events of one check
    * are decided in order, so a resolution never overtakes its problem.
    */
-  private void announce(String check, String status, Event e, boolean suppressed) {
+  private void announce(String check, String status, Event e) {
     if (!sharedCheck(check)) {
-      route(e, suppressed);
+      route(e);
       return;
     }
     inOrder(check, () -> voiceOf(check, !"ok".equals(status)).map(mine -> {
       if (mine) {
-        route(e, suppressed);
+        route(e);
       }
       if ("ok".equals(status)) {
         quietThenRelease(check);
@@ -556,38 +496,23 @@ public final class NotifierVerticle extends VerticleBase {
   }
 
   private void route(Event e) {
-    route(e, false);
-  }
-
-  /**
-   * Sends the event to the channels {@link Routing#decide} names. Held back (maintenance, a
-   * critical dependency), nothing new is announced, but what was announced may still end.
-   */
-  private void route(Event e, boolean suppressed) {
-    boolean maintained = e.check() != null && !e.check().isEmpty()
-        && maintenance.covering(e.check(), clock.instant()).isPresent();
-    if (maintained || suppressed) {
-      log.atDebug().addKeyValue("check", e.check())
-          .log(maintained ? "notification held back: maintenance" : "notification held back: a dependency is critical");
+    if (e.check() != null && !e.check().isEmpty() && maintenance.covering(e.check(), clock.instant()).isPresent()) {
+      log.atDebug().addKeyValue("check", e.check()).log("notification held back: maintenance");
+      return;
     }
-    String subject = Routing.subject(e);
     for (Sender s : senders.values()) {
-      String open = subject == null ? null : s.announced.get(subject);
-      Routing.Verdict verdict = Routing.decide(s.config, e, open, maintained || suppressed);
-      if (verdict == Routing.Verdict.NOTHING) {
+      String announced = e.check() == null ? null : s.announced.get(e.check());
+      if (!Routing.wants(s.config, e, announced)) {
         continue;
       }
-      if (subject != null) {
-        String next = Routing.after(open, e, verdict);
-        if (next == null) {
-          s.announced.remove(subject);
-          s.announcedAt.remove(subject);
-          s.repeats.remove(subject);
+      if ("state".equals(e.kind()) && e.check() != null) {
+        if (e.resolved()) {
+          s.announced.remove(e.check());
+          s.announcedAt.remove(e.check());
+          s.repeats.remove(e.check());
         } else {
-          s.announced.put(subject, next);
-          if ("state".equals(e.kind())) {
-            s.announcedAt.put(subject, e.at());
-          }
+          s.announced.put(e.check(), e.severity());
+          s.announcedAt.put(e.check(), e.at());
         }
       }
       enqueue(s, e);
@@ -807,7 +732,6 @@ public final class NotifierVerticle extends VerticleBase {
       log.atError().addKeyValue("channel", s.config.name()).addKeyValue("events", expired.size())
           .log("gave up notifications after retrying for " + s.config.retryFor().toHours() + "h; kept in outbox/given-up");
     }
-    dropLoneResolutions(s);
     if (s.queue.isEmpty()) {
       return;
     }
@@ -827,12 +751,6 @@ public final class NotifierVerticle extends VerticleBase {
         java.util.Set<Outbox.Entry> sent = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         sent.addAll(batch);
         s.queue.removeIf(sent::contains);
-        Map<String, String> told = Routing.fold(s.told, events);
-        if (!told.equals(s.told)) {
-          s.told.clear();
-          s.told.putAll(told);
-          saveTold(s);
-        }
         count(() -> metrics.notification(s.config.name(), "sent", batch.size()));
         outbox.delivered(batch).onFailure(err -> log.atWarn().addKeyValue("channel", s.config.name())
             .addKeyValue("error", String.valueOf(err.getMessage()))
@@ -852,28 +770,6 @@ public final class NotifierVerticle extends VerticleBase {
         schedule(s, wait);
       }
     });
-  }
-
-  /**
-   * A resolution whose alert the channel never received (given up after {@code retry-for}, shed)
-   * is not sent: nothing is resolved that was never announced.
-   */
-  private void dropLoneResolutions(Sender s) {
-    List<Integer> lone = Routing.lone(s.told, s.queue.stream().map(Outbox.Entry::event).toList());
-    if (lone.isEmpty()) {
-      return;
-    }
-    List<Outbox.Entry> dropped = new ArrayList<>();
-    for (int i : lone) {
-      dropped.add(s.queue.get(i));
-    }
-    java.util.Set<Outbox.Entry> gone = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    gone.addAll(dropped);
-    s.queue.removeIf(gone::contains);
-    outbox.delivered(dropped);
-    log.atInfo().addKeyValue("channel", s.config.name()).addKeyValue("check", dropped.get(0).event().check())
-        .addKeyValue("events", dropped.size())
-        .log("resolution not sent: the channel never received the alert it would end");
   }
 
   private Future<Void> bounded(Sender s, List<Event> events) {

@@ -149,65 +149,6 @@ public final class Outbox {
     }, true);
   }
 
-  /** The file of what a channel was told and not yet told is over; not {@code *.json}, so never taken for an event. */
-  static final String ANNOUNCED = "announced.state";
-
-  /** At most this many open alerts are kept per channel: one per check, and a few of medic's own. */
-  static final int MAX_ANNOUNCED = 10_000;
-
-  /**
-   * Records what the channel was told and not yet told is over (subject → severity), replacing
-   * what was recorded: written whole to a temporary file, fsynced and renamed into place, so a
-   * crash leaves the old record or the new one. At most {@link #MAX_ANNOUNCED} entries are kept.
-   */
-  public Future<Void> saveAnnounced(String channel, java.util.Map<String, String> open) {
-    JsonObject json = new JsonObject();
-    open.entrySet().stream().limit(MAX_ANNOUNCED).forEach(e -> json.put(e.getKey(), e.getValue()));
-    byte[] bytes = json.encode().getBytes(StandardCharsets.UTF_8);
-    return io.executeBlocking(() -> {
-      Path d = Files.createDirectories(dir.resolve(channel));
-      Path file = d.resolve(ANNOUNCED);
-      Path tmp = d.resolve(ANNOUNCED + ".tmp");
-      try {
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-          java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
-          while (buf.hasRemaining()) {
-            ch.write(buf);
-          }
-          ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException | RuntimeException e) {
-        Files.deleteIfExists(tmp);
-        throw e;
-      }
-      return null;
-    }, true);
-  }
-
-  /** What the channel was told and not yet told is over, as last recorded; empty when nothing (or nothing readable) was. */
-  public Future<java.util.Map<String, String>> announced(String channel) {
-    return io.executeBlocking(() -> {
-      java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-      Path file = dir.resolve(channel).resolve(ANNOUNCED);
-      if (!Files.isRegularFile(file)) {
-        return out;
-      }
-      try {
-        JsonObject json = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
-        for (String subject : json.fieldNames()) {
-          if (json.getValue(subject) instanceof String severity && out.size() < MAX_ANNOUNCED) {
-            out.put(subject, severity);
-          }
-        }
-      } catch (IOException | RuntimeException unreadable) {
-        moveAside(file, "unreadable");
-      }
-      return out;
-    }, true);
-  }
-
   public Future<Void> close() {
     return io.close();
   }
